@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One call: its state machine, its SIP dialog and its media session. */
+#define G_LOG_DOMAIN "offhook-call"
+
+#include "oh-call.h"
+
+#include "oh-error.h"
+#include "oh-media-session.h"
+
+#define CALL_PATH "/org/offhook/Phone1/Call/"
+
+enum {
+  SIGNAL_FINISHED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+struct _OhCall {
+  OhDbusCallSkeleton parent_instance;
+
+  OhSip *sip;
+  OhConfig *config;
+  OhAccount *account;       /* NULL for a direct-IP call */
+  char *path;
+  OhSipHandle *handle;
+  OhMediaSession *media;
+  char *proxy;              /* the proxy the INVITE went through */
+  OhSipInvite invite;       /* kept for a retry through a backup proxy */
+  OhSipMedia local;
+  char *from_uri;
+  char *from_name;
+  char *to_uri;
+  const char *local_reason; /* why we ended it, when we did */
+  guint local_status;
+  guint ring_timer;
+  guint stats_timer;
+};
+
+G_DEFINE_TYPE (OhCall, oh_call, OH_DBUS_TYPE_CALL_SKELETON)
+
+static const char *
+state (OhCall *self)
+{
+  return oh_dbus_call_get_state (OH_DBUS_CALL (self));
+}
+
+static gboolean
+is_over (OhCall *self)
+{
+  return g_str_equal (state (self), "disconnected");
+}
+
+static void
+set_state (OhCall *self, const char *new_state)
+{
+  if (g_str_equal (state (self), new_state))
+    return;
+  g_info ("call %s: %s → %s", self->path, state (self), new_state);
+  oh_dbus_call_set_state (OH_DBUS_CALL (self), new_state);
+}
+
+static gboolean
+on_stats_timer (gpointer data)
+{
+  OhCall *self = data;
+  g_autoptr(GVariant) stats = g_variant_ref_sink (oh_media_session_get_statistics (self->media));
+
+  if (!g_variant_equal (stats, oh_dbus_call_get_statistics (OH_DBUS_CALL (self))))
+    oh_dbus_call_set_statistics (OH_DBUS_CALL (self), stats);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+disconnect (OhCall *self, const char *reason, guint status)
+{
+  OhDbusCall *dbus = OH_DBUS_CALL (self);
+
+  if (is_over (self))
+    return;
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  if (self->stats_timer) {
+    on_stats_timer (self);
+    g_clear_handle_id (&self->stats_timer, g_source_remove);
+  }
+  oh_media_session_stop (self->media);
+  g_clear_pointer (&self->handle, oh_sip_handle_free);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  oh_dbus_call_set_disconnect_reason (dbus, reason);
+  oh_dbus_call_set_sip_status (dbus, status);
+  set_state (self, "disconnected");
+  g_object_thaw_notify (G_OBJECT (self));
+  g_info ("call %s ended: %s%s%u", self->path, reason, status ? ", SIP " : "", status);
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
+}
+
+static const char *
+reason_for_status (guint status)
+{
+  switch (status) {
+  case 486:
+  case 600:
+    return "busy";
+  case 403:
+  case 603:
+    return "rejected";
+  case 408:
+  case 480:
+    return "no-answer";
+  default:
+    return "failed";
+  }
+}
+
+static void
+send_invite (OhCall *self)
+{
+  self->invite.proxy = self->proxy;
+  self->invite.username = self->account ? oh_dbus_account_get_username (OH_DBUS_ACCOUNT (self->account)) : NULL;
+  self->invite.password = self->account ? oh_account_get_password (self->account) : NULL;
+  if (self->invite.username && !*self->invite.username)
+    self->invite.username = NULL;
+  self->handle = oh_sip_invite (self->sip, self, &self->invite);
+  oh_dbus_call_set_sip_call_id (OH_DBUS_CALL (self), oh_sip_handle_get_call_id (self->handle));
+}
+
+/* The proxy did not answer the INVITE at all: the same call goes on through the
+ * next one (seed Figure B-20). */
+static gboolean
+fail_over (OhCall *self)
+{
+  const char *next;
+
+  if (!self->account || !self->proxy || self->local_reason)
+    return FALSE;
+  next = oh_account_next_proxy (self->account, self->proxy);
+  if (!next)
+    return FALSE;
+  g_info ("call %s: proxy %s did not answer; trying %s", self->path, self->proxy, next);
+  g_clear_pointer (&self->handle, oh_sip_handle_free);
+  g_free (self->proxy);
+  self->proxy = g_strdup (next);
+  send_invite (self);
+  return TRUE;
+}
+
+static void
+on_ended (OhCall *self, const OhSipEvent *event)
+{
+  gboolean outgoing = g_str_equal (oh_dbus_call_get_direction (OH_DBUS_CALL (self)), "outgoing");
+  gboolean answered = oh_dbus_call_get_connect_time (OH_DBUS_CALL (self)) != 0;
+
+  if (outgoing && !answered && event->local && (event->status == 408 || event->status == 503) &&
+      fail_over (self))
+    return;
+
+  if (self->local_reason)
+    disconnect (self, self->local_reason, self->local_status);
+  else if (event->cancelled)
+    disconnect (self, "cancelled", 487);
+  else if (event->by_remote || (answered && event->status < 300))
+    disconnect (self, "remote-hangup", 0);
+  else if (event->status >= 300)
+    disconnect (self, reason_for_status (event->status), event->status);
+  else
+    disconnect (self, "failed", 0);
+}
+
+static void
+on_media (OhCall *self, const OhSipEvent *event)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *codec = g_strdup_printf ("%s/%u", event->encoding, event->clock_rate);
+
+  oh_dbus_call_set_codec (OH_DBUS_CALL (self), codec);
+  if (!oh_media_session_start (self->media, event->media_address, event->media_port,
+                               event->payload, event->encoding, event->clock_rate, &error)) {
+    g_warning ("call %s: %s", self->path, error->message);
+    return;
+  }
+  if (!self->stats_timer)
+    self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
+}
+
+static void
+on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent *event, OhCall *self)
+{
+  OhDbusCall *dbus = OH_DBUS_CALL (self);
+
+  if (owner != self || handle != self->handle)
+    return;
+
+  switch (event->type) {
+  case OH_SIP_EVENT_PROGRESS:
+    if (event->status >= 180 && event->status < 200 && g_str_equal (state (self), "dialing"))
+      set_state (self, "alerting");
+    else if (event->status >= 200 && event->status < 300 && event->remote_name)
+      oh_dbus_call_set_remote_name (dbus, event->remote_name);
+    break;
+  case OH_SIP_EVENT_MEDIA:
+    on_media (self, event);
+    break;
+  case OH_SIP_EVENT_ESTABLISHED:
+    if (!oh_dbus_call_get_connect_time (dbus)) {
+      g_clear_handle_id (&self->ring_timer, g_source_remove);
+      oh_dbus_call_set_connect_time (dbus, (guint64) g_get_real_time ());
+      set_state (self, "active");
+    }
+    break;
+  case OH_SIP_EVENT_ENDED:
+    on_ended (self, event);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+refuse (OhCall *self, guint status, const char *phrase, const char *reason)
+{
+  oh_sip_respond (self->handle, status, phrase, NULL);
+  self->local_reason = reason;
+  disconnect (self, reason, status);
+}
+
+/* Nobody answered within the ring timeout. */
+static gboolean
+on_ring_timeout (gpointer data)
+{
+  OhCall *self = data;
+
+  self->ring_timer = 0;
+  if (g_str_equal (oh_dbus_call_get_direction (OH_DBUS_CALL (self)), "incoming")) {
+    refuse (self, 480, "Temporarily Unavailable", "no-answer");
+  } else {
+    self->local_reason = "no-answer";
+    oh_sip_hangup (self->handle);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static OhSipMedia
+local_media (OhCall *self)
+{
+  OhSipMedia media = {
+    .address = oh_config_get_settings (self->config)->sip_address,
+    .port = oh_media_session_get_port (self->media),
+    .codecs = self->account ? oh_account_get_codecs (self->account) : NULL,
+  };
+  static const char * const defaults[] = { "pcmu", "pcma", NULL };
+
+  if (!media.codecs)
+    media.codecs = defaults;
+  return media;
+}
+
+static gboolean
+handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
+{
+  OhCall *self = OH_CALL (dbus);
+  OhSipMedia media;
+
+  if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "cannot answer a call that is %s (%s)", state (self),
+                                           oh_dbus_call_get_direction (dbus));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  media = local_media (self);
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  oh_sip_answer (self->handle, &media);
+  oh_dbus_call_complete_answer (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_hangup (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
+{
+  OhCall *self = OH_CALL (dbus);
+
+  if (is_over (self)) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                                   "the call is already disconnected");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  oh_call_hangup (self);
+  oh_dbus_call_complete_hangup (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *target)
+{
+  OhCall *self = OH_CALL (dbus);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *contact = NULL;
+
+  if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "only a ringing incoming call can be deflected; this one is %s",
+                                           state (self));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  uri = oh_sip_normalize_target (target, self->account ? oh_account_get_domain (self->account) : NULL, &error);
+  if (!uri) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  contact = g_strdup_printf ("<%s>", uri);
+  oh_sip_respond (self->handle, 302, "Moved Temporarily", contact);
+  self->local_reason = "transferred";
+  disconnect (self, "transferred", 302);
+  oh_dbus_call_complete_deflect (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_not_yet (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
+{
+  g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_SUPPORTED,
+                                         "%s is not supported by this version of offhookd",
+                                         g_dbus_method_invocation_get_method_name (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+oh_call_dispose (GObject *object)
+{
+  OhCall *self = OH_CALL (object);
+
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  g_clear_handle_id (&self->stats_timer, g_source_remove);
+  g_clear_pointer (&self->handle, oh_sip_handle_free);
+  if (self->sip)
+    g_signal_handlers_disconnect_by_data (self->sip, self);
+  g_clear_object (&self->media);
+  g_clear_object (&self->sip);
+  g_clear_object (&self->config);
+  g_clear_object (&self->account);
+  G_OBJECT_CLASS (oh_call_parent_class)->dispose (object);
+}
+
+static void
+oh_call_finalize (GObject *object)
+{
+  OhCall *self = OH_CALL (object);
+
+  g_free (self->path);
+  g_free (self->proxy);
+  g_free (self->from_uri);
+  g_free (self->from_name);
+  g_free (self->to_uri);
+  G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
+}
+
+static void
+oh_call_class_init (OhCallClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = oh_call_dispose;
+  G_OBJECT_CLASS (klass)->finalize = oh_call_finalize;
+
+  /* the call reached "disconnected" */
+  signals[SIGNAL_FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+static void
+oh_call_init (OhCall *self)
+{
+  g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
+  g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
+  g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
+  g_signal_connect (self, "handle-hold", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-resume", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-transfer", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (handle_not_yet), NULL);
+}
+
+static OhCall *
+call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const char *direction,
+          GError **error)
+{
+  g_autoptr(OhCall) self = NULL;
+  g_auto(GVariantDict) empty = G_VARIANT_DICT_INIT (NULL);
+  OhMediaSession *media = oh_media_session_new (oh_config_get_settings (config), error);
+
+  if (!media)
+    return NULL;
+  self = g_object_new (OH_TYPE_CALL,
+                       "direction", direction,
+                       "state", g_str_equal (direction, "outgoing") ? "dialing" : "incoming",
+                       "account", account ? oh_account_get_path (account) : "/",
+                       "start-time", (guint64) g_get_real_time (),
+                       "remote-name", "",
+                       "codec", "",
+                       "disconnect-reason", "",
+                       "sip-call-id", "",
+                       "statistics", g_variant_dict_end (&empty),
+                       NULL);
+  self->media = media;
+  self->sip = g_object_ref (sip);
+  self->config = g_object_ref (config);
+  self->account = account ? g_object_ref (account) : NULL;
+  self->path = g_strdup_printf (CALL_PATH "%u", number);
+  self->ring_timer = g_timeout_add_seconds (oh_config_get_settings (config)->ring_timeout,
+                                            on_ring_timeout, self);
+  g_signal_connect (sip, "event", G_CALLBACK (on_sip_event), self);
+  return g_steal_pointer (&self);
+}
+
+OhCall *
+oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+                      const OhCallDial *dial, GError **error)
+{
+  const OhSettings *settings = oh_config_get_settings (config);
+  OhCall *self = call_new (sip, config, account, number, "outgoing", error);
+
+  if (!self)
+    return NULL;
+
+  if (account) {
+    OhDbusAccount *a = OH_DBUS_ACCOUNT (account);
+    self->from_uri = g_strdup (oh_dbus_account_get_aor (a));
+    self->from_name = g_strdup (oh_dbus_account_get_display_name (a));
+    if (*oh_dbus_account_get_active_proxy (a))
+      self->proxy = g_strdup (oh_dbus_account_get_active_proxy (a));
+  } else {
+    const char *host = *settings->sip_address ? settings->sip_address : g_get_host_name ();
+    self->from_uri = g_strdup_printf ("sip:%s@%s", settings->local_user, host);
+  }
+  self->to_uri = g_strdup (dial->target);
+  oh_dbus_call_set_remote_uri (OH_DBUS_CALL (self), dial->target);
+
+  self->local = local_media (self);
+  self->invite = (OhSipInvite) {
+    .from_uri = self->from_uri,
+    .from_name = self->from_name,
+    .to_uri = self->to_uri,
+    .anonymous = dial->anonymous,
+    .auto_answer = dial->auto_answer,
+    .media = &self->local,
+  };
+  send_invite (self);
+  return self;
+}
+
+OhCall *
+oh_call_new_incoming (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+                      OhSipHandle *handle, const OhSipIncoming *incoming, GError **error)
+{
+  OhCall *self = call_new (sip, config, account, number, "incoming", error);
+
+  if (!self)
+    return NULL;
+  self->handle = handle;
+  oh_sip_handle_set_owner (handle, self);
+  g_object_set (self,
+                "remote-uri", incoming->remote_uri,
+                "remote-name", incoming->remote_name,
+                "sip-call-id", incoming->call_id,
+                NULL);
+  oh_sip_respond (handle, 180, "Ringing", NULL);
+  return self;
+}
+
+const char *
+oh_call_get_path (OhCall *self)
+{
+  g_return_val_if_fail (OH_IS_CALL (self), NULL);
+  return self->path;
+}
+
+gboolean
+oh_call_is_over (OhCall *self)
+{
+  g_return_val_if_fail (OH_IS_CALL (self), TRUE);
+  return is_over (self);
+}
+
+/* CANCEL, BYE or 486, whichever the state needs. */
+void
+oh_call_hangup (OhCall *self)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (is_over (self))
+    return;
+  if (g_str_equal (state (self), "incoming") || g_str_equal (state (self), "waiting")) {
+    oh_call_reject (self, 486, "Busy Here");
+    return;
+  }
+  self->local_reason = "local-hangup";
+  oh_sip_hangup (self->handle);
+}
+
+/* Refuse a ringing incoming call with @status. */
+void
+oh_call_reject (OhCall *self, guint status, const char *phrase)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (is_over (self))
+    return;
+  refuse (self, status, phrase, "rejected");
+}

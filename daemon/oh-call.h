@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One call: its state machine, its SIP dialog and its media session. */
+#pragma once
+
+#include "oh-account.h"
+#include "oh-config.h"
+#include "oh-dbus-generated.h"
+#include "oh-sip.h"
+
+G_BEGIN_DECLS
+
+#define OH_TYPE_CALL (oh_call_get_type ())
+G_DECLARE_FINAL_TYPE (OhCall, oh_call, OH, CALL, OhDbusCallSkeleton)
+
+typedef struct {
+  const char *target;       /* normalised SIP URI */
+  gboolean anonymous;
+  gboolean auto_answer;
+} OhCallDial;
+
+OhCall       *oh_call_new_outgoing   (OhSip               *sip,
+                                      OhConfig            *config,
+                                      OhAccount           *account,
+                                      guint                number,
+                                      const OhCallDial    *dial,
+                                      GError             **error);
+OhCall       *oh_call_new_incoming   (OhSip               *sip,
+                                      OhConfig            *config,
+                                      OhAccount           *account,
+                                      guint                number,
+                                      OhSipHandle         *handle,
+                                      const OhSipIncoming *incoming,
+                                      GError             **error);
+const char   *oh_call_get_path       (OhCall              *self);
+gboolean      oh_call_is_over        (OhCall              *self);
+void          oh_call_hangup         (OhCall              *self);
+void          oh_call_reject         (OhCall              *self,
+                                      guint                status,
+                                      const char          *phrase);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Configuration file, persisted accounts and the secrets store. */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* General settings from offhookd.conf; defaults where a key is missing or bad. */
+typedef struct {
+  guint sip_port;
+  char *sip_address;            /* bind address, "" = all */
+  guint t1_ms;
+  guint invite_retransmissions; /* INVITE copies resent before failing over */
+  guint probe_interval;         /* seconds between OPTIONS to a failed primary */
+  guint ring_timeout;           /* seconds an unanswered call may ring */
+  guint max_calls;
+  char *local_user;             /* user part of direct-IP calls outside any account */
+  char *user_agent;
+  guint rtp_port_min;
+  guint rtp_port_max;
+  char *audio_source;           /* PulseAudio source, "" = default */
+  char *audio_sink;             /* PulseAudio sink, "" = default */
+} OhSettings;
+
+#define OH_TYPE_CONFIG (oh_config_get_type ())
+G_DECLARE_FINAL_TYPE (OhConfig, oh_config, OH, CONFIG, GObject)
+
+OhConfig          *oh_config_new               (const char  *config_path,
+                                                const char  *state_dir);
+void               oh_config_load              (OhConfig    *self);
+const OhSettings  *oh_config_get_settings      (OhConfig    *self);
+const char        *oh_config_get_state_dir     (OhConfig    *self);
+
+/* Accounts: ids in file order (config file first, then the state directory), and
+ * one account's keys as a{sv}, typed by @types (key → GVariantType string).
+ * Bad values are reported (file, line, key) and left out. */
+GStrv              oh_config_list_accounts     (OhConfig    *self);
+GVariant          *oh_config_get_account       (OhConfig    *self,
+                                                const char  *id,
+                                                GHashTable  *types);
+gboolean           oh_config_save_account      (OhConfig    *self,
+                                                const char  *id,
+                                                GVariant    *settings,
+                                                GError     **error);
+gboolean           oh_config_remove_account    (OhConfig    *self,
+                                                const char  *id,
+                                                GError     **error);
+
+/* Secrets: kept in memory excluded from core dumps, on disk in a 0600 file. */
+const char        *oh_config_get_secret        (OhConfig    *self,
+                                                const char  *id);
+gboolean           oh_config_set_secret        (OhConfig    *self,
+                                                const char  *id,
+                                                const char  *secret,
+                                                GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The phone on the bus: the object tree, accounts, calls and phone-wide settings. */
+#define G_LOG_DOMAIN "offhook-manager"
+
+#include "oh-manager.h"
+
+#include "oh-account.h"
+#include "oh-call.h"
+#include "oh-error.h"
+
+#define CALL_LINGER_S 3
+
+struct _OhManager {
+  OhDbusManagerSkeleton parent_instance;
+
+  OhConfig *config;
+  OhSip *sip;
+  GDBusObjectManagerServer *objects;
+  GPtrArray *accounts;      /* OhAccount*, in the order they were added */
+  GPtrArray *calls;         /* OhCall*, oldest first */
+  guint next_call;
+  char *audio_route;        /* last valid AudioRoute */
+  char *default_account;    /* last valid DefaultAccount */
+};
+
+G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
+
+static OhAccount *
+find_account (OhManager *self, const char *path)
+{
+  for (guint i = 0; i < self->accounts->len; i++)
+    if (g_str_equal (oh_account_get_path (self->accounts->pdata[i]), path))
+      return self->accounts->pdata[i];
+  return NULL;
+}
+
+static void
+sync_lists (OhManager *self)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    g_ptr_array_add (paths, (gpointer) oh_account_get_path (self->accounts->pdata[i]));
+  g_ptr_array_add (paths, NULL);
+  oh_dbus_manager_set_accounts (OH_DBUS_MANAGER (self), (const char * const *) paths->pdata);
+
+  g_ptr_array_set_size (paths, 0);
+  for (guint i = 0; i < self->calls->len; i++)
+    g_ptr_array_add (paths, (gpointer) oh_call_get_path (self->calls->pdata[i]));
+  g_ptr_array_add (paths, NULL);
+  oh_dbus_manager_set_calls (OH_DBUS_MANAGER (self), (const char * const *) paths->pdata);
+}
+
+static void
+set_default_account (OhManager *self, const char *path)
+{
+  g_free (self->default_account);
+  self->default_account = g_strdup (path);
+  oh_dbus_manager_set_default_account (OH_DBUS_MANAGER (self), path);
+}
+
+static void
+export_object (OhManager *self, const char *path, gpointer interface, gboolean is_call)
+{
+  g_autoptr(OhDbusObjectSkeleton) object = oh_dbus_object_skeleton_new (path);
+
+  if (is_call)
+    oh_dbus_object_skeleton_set_call (object, interface);
+  else
+    oh_dbus_object_skeleton_set_account (object, interface);
+  g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+add_account (OhManager *self, OhAccount *account)
+{
+  g_ptr_array_add (self->accounts, account);
+  export_object (self, oh_account_get_path (account), account, FALSE);
+  if (!find_account (self, self->default_account))
+    set_default_account (self, oh_account_get_path (account));
+  sync_lists (self);
+  oh_account_start (account);
+}
+
+static gboolean
+remove_call (gpointer data)
+{
+  OhCall *call = data;
+  OhManager *self = g_object_get_data (G_OBJECT (call), "oh-manager");
+  g_autofree char *path = g_strdup (oh_call_get_path (call));
+
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  g_ptr_array_remove (self->calls, call);
+  sync_lists (self);
+  oh_dbus_manager_emit_call_removed (OH_DBUS_MANAGER (self), path);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_call_finished (OhCall *call, OhManager *self)
+{
+  g_object_set_data (G_OBJECT (call), "oh-manager", self);
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, CALL_LINGER_S, remove_call,
+                              g_object_ref (call), g_object_unref);
+}
+
+static void
+add_call (OhManager *self, OhCall *call)
+{
+  g_autoptr(GVariant) properties = NULL;
+
+  g_ptr_array_add (self->calls, call);
+  export_object (self, oh_call_get_path (call), call, TRUE);
+  g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
+  sync_lists (self);
+  properties = g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (call));
+  oh_dbus_manager_emit_call_added (OH_DBUS_MANAGER (self), oh_call_get_path (call), properties);
+  if (oh_call_is_over (call))
+    on_call_finished (call, self);
+}
+
+static guint
+live_calls (OhManager *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->calls->len; i++)
+    n += !oh_call_is_over (self->calls->pdata[i]);
+  return n;
+}
+
+static gboolean
+handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char *target, GVariant *options)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  const char *account_path = self->default_account;
+  OhCallDial dial = { 0 };
+  OhAccount *account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  OhCall *call;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value)) {
+    if (g_str_equal (key, "account") && g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH))
+      account_path = g_variant_get_string (value, NULL);
+    else if (g_str_equal (key, "anonymous") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+      dial.anonymous = g_variant_get_boolean (value);
+    else if (g_str_equal (key, "auto-answer") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+      dial.auto_answer = g_variant_get_boolean (value);
+    else {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                             "unknown option '%.64s' of type '%s' (known: account o, "
+                                             "anonymous b, auto-answer b)",
+                                             key, g_variant_get_type_string (value));
+      g_variant_unref (value);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  }
+
+  if (!g_str_equal (account_path, "/")) {
+    account = find_account (self, account_path);
+    if (!account) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_FOUND,
+                                             "there is no account %s", account_path);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!oh_dbus_account_get_enabled (OH_DBUS_ACCOUNT (account))) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                             "account '%s' is disabled",
+                                             oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  }
+
+  uri = oh_sip_normalize_target (target, account ? oh_account_get_domain (account) : NULL, &error);
+  if (!uri) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (live_calls (self) >= oh_config_get_settings (self->config)->max_calls) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_BUSY,
+                                           "all %u lines are in use",
+                                           oh_config_get_settings (self->config)->max_calls);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+
+  dial.target = uri;
+  call = oh_call_new_outgoing (self->sip, self->config, account, ++self->next_call, &dial, &error);
+  if (!call) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  g_info ("dialing %s from %s as %s", uri, account_path, oh_call_get_path (call));
+  add_call (self, call);
+  oh_dbus_manager_complete_dial (dbus, invocation, oh_call_get_path (call));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, GVariant *settings)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  g_autoptr(GVariant) id = g_variant_lookup_value (settings, "id", NULL);
+  g_autoptr(GVariant) username = g_variant_lookup_value (settings, "username", NULL);
+  g_auto(GVariantDict) rest = G_VARIANT_DICT_INIT (settings);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  OhAccount *account;
+
+  if (!id || !g_variant_is_of_type (id, G_VARIANT_TYPE_STRING)) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                                   "the setting 'id' (s) is required");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!oh_validate_object_id (g_variant_get_string (id, NULL), &error)) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  path = g_strconcat (OH_MANAGER_PATH "/Account/", g_variant_get_string (id, NULL), NULL);
+  if (find_account (self, path)) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "an account '%s' exists already", g_variant_get_string (id, NULL));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (username) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                                   "unknown setting 'username' (use SetCredentials)");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  g_variant_dict_remove (&rest, "id");
+  account = oh_account_new (self->config, self->sip, g_variant_get_string (id, NULL),
+                            g_variant_dict_end (&rest), &error);
+  if (!account || !oh_account_save (account, &error)) {
+    g_clear_object (&account);
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  g_info ("account %s added", g_variant_get_string (id, NULL));
+  add_account (self, account);
+  oh_dbus_manager_complete_add_account (dbus, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char *path)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  OhAccount *account = find_account (self, path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  if (!account) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_FOUND, "there is no account %s", path);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  id = g_strdup (oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)));
+  if (!oh_config_remove_account (self->config, id, &error)) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  for (guint i = 0; i < self->calls->len; i++) {
+    const char *call_account = oh_dbus_call_get_account (self->calls->pdata[i]);
+    if (g_str_equal (call_account, path))
+      oh_call_hangup (self->calls->pdata[i]);
+  }
+  /* freeing the registration's handle sends the un-REGISTER */
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  g_ptr_array_remove (self->accounts, account);
+  if (g_str_equal (self->default_account, path))
+    set_default_account (self, self->accounts->len ? oh_account_get_path (self->accounts->pdata[0]) : "/");
+  sync_lists (self);
+  g_info ("account %s removed", id);
+  oh_dbus_manager_complete_remove_account (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_hangup_all (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
+{
+  OhManager *self = OH_MANAGER (dbus);
+
+  for (guint i = 0; i < self->calls->len; i++)
+    oh_call_hangup (self->calls->pdata[i]);
+  oh_dbus_manager_complete_hangup_all (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_not_yet (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
+{
+  g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_SUPPORTED,
+                                         "%s is not supported by this version of offhookd",
+                                         g_dbus_method_invocation_get_method_name (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming, OhManager *self)
+{
+  OhAccount *account = NULL;
+  g_autoptr(GError) error = NULL;
+  OhCall *call;
+
+  for (guint i = 0; i < self->accounts->len && !account; i++)
+    if (oh_dbus_account_get_enabled (self->accounts->pdata[i]) &&
+        oh_account_is_called (self->accounts->pdata[i], incoming->request_user))
+      account = self->accounts->pdata[i];
+
+  call = oh_call_new_incoming (self->sip, self->config, account, ++self->next_call, handle, incoming, &error);
+  if (!call) {
+    g_warning ("incoming call from %s refused: %s", incoming->remote_uri, error->message);
+    return;
+  }
+  g_info ("incoming call from %s to '%s' as %s", incoming->remote_uri, incoming->request_user,
+          oh_call_get_path (call));
+  if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
+      live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
+    oh_call_reject (call, 486, "Busy Here");
+  add_call (self, call);
+}
+
+/* Writable properties: keep the last valid value when a client writes a bad one. */
+static void
+on_property_written (OhManager *self, GParamSpec *pspec, gpointer user_data)
+{
+  OhDbusManager *dbus = OH_DBUS_MANAGER (self);
+
+  if (g_str_equal (pspec->name, "default-account")) {
+    const char *path = oh_dbus_manager_get_default_account (dbus);
+    if (g_str_equal (path, self->default_account))
+      return;
+    if (g_str_equal (path, "/") || find_account (self, path))
+      set_default_account (self, path);
+    else {
+      g_warning ("DefaultAccount: there is no account %s; keeping %s", path, self->default_account);
+      oh_dbus_manager_set_default_account (dbus, self->default_account);
+    }
+  } else if (g_str_equal (pspec->name, "audio-route")) {
+    static const char * const routes[] = { "handset", "headset", "speaker", NULL };
+    const char *route = oh_dbus_manager_get_audio_route (dbus);
+    if (g_str_equal (route, self->audio_route))
+      return;
+    if (g_strv_contains (routes, route)) {
+      g_free (self->audio_route);
+      self->audio_route = g_strdup (route);
+    } else {
+      g_warning ("AudioRoute: '%s' is not handset, headset or speaker; keeping %s", route, self->audio_route);
+      oh_dbus_manager_set_audio_route (dbus, self->audio_route);
+    }
+  } else if (g_str_equal (pspec->name, "volume")) {
+    if (oh_dbus_manager_get_volume (dbus) > 100)
+      oh_dbus_manager_set_volume (dbus, 100);
+  } else if (g_str_equal (pspec->name, "ringer-volume")) {
+    if (oh_dbus_manager_get_ringer_volume (dbus) > 100)
+      oh_dbus_manager_set_ringer_volume (dbus, 100);
+  }
+}
+
+static void
+oh_manager_dispose (GObject *object)
+{
+  OhManager *self = OH_MANAGER (object);
+
+  if (self->sip)
+    g_signal_handlers_disconnect_by_data (self->sip, self);
+  g_clear_pointer (&self->calls, g_ptr_array_unref);
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+  g_clear_object (&self->objects);
+  g_clear_object (&self->sip);
+  g_clear_object (&self->config);
+  G_OBJECT_CLASS (oh_manager_parent_class)->dispose (object);
+}
+
+static void
+oh_manager_finalize (GObject *object)
+{
+  OhManager *self = OH_MANAGER (object);
+
+  g_free (self->audio_route);
+  g_free (self->default_account);
+  G_OBJECT_CLASS (oh_manager_parent_class)->finalize (object);
+}
+
+static void
+oh_manager_class_init (OhManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = oh_manager_dispose;
+  G_OBJECT_CLASS (klass)->finalize = oh_manager_finalize;
+}
+
+static void
+oh_manager_init (OhManager *self)
+{
+  self->accounts = g_ptr_array_new_with_free_func (g_object_unref);
+  self->calls = g_ptr_array_new_with_free_func (g_object_unref);
+  self->audio_route = g_strdup ("handset");
+  self->default_account = g_strdup ("/");
+  self->objects = g_dbus_object_manager_server_new (OH_MANAGER_PATH);
+
+  g_signal_connect (self, "handle-dial", G_CALLBACK (handle_dial), NULL);
+  g_signal_connect (self, "handle-add-account", G_CALLBACK (handle_add_account), NULL);
+  g_signal_connect (self, "handle-remove-account", G_CALLBACK (handle_remove_account), NULL);
+  g_signal_connect (self, "handle-hangup-all", G_CALLBACK (handle_hangup_all), NULL);
+  g_signal_connect (self, "handle-conference", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (handle_not_yet), NULL);
+}
+
+OhManager *
+oh_manager_new (OhConfig *config, OhSip *sip)
+{
+  OhManager *self = g_object_new (OH_TYPE_MANAGER,
+                                  "version", PACKAGE_VERSION,
+                                  "default-account", "/",
+                                  "audio-route", "handset",
+                                  "volume", 60,
+                                  "ringer-volume", 60,
+                                  NULL);
+  g_autoptr(GHashTable) types = oh_account_setting_types ();
+  g_auto(GStrv) ids = oh_config_list_accounts (config);
+
+  self->config = g_object_ref (config);
+  self->sip = g_object_ref (sip);
+  g_signal_connect (sip, "incoming-call", G_CALLBACK (on_incoming_call), self);
+  g_signal_connect (self, "notify", G_CALLBACK (on_property_written), NULL);
+
+  for (guint i = 0; ids[i]; i++) {
+    g_autoptr(GError) error = NULL;
+    OhAccount *account = oh_account_new (config, sip, ids[i], oh_config_get_account (config, ids[i], types), &error);
+
+    if (!account)
+      g_warning ("account '%s' ignored: %s", ids[i], error->message);
+    else
+      add_account (self, account);
+  }
+  sync_lists (self);
+  return self;
+}
+
+gboolean
+oh_manager_export (OhManager *self, GDBusConnection *connection, GError **error)
+{
+  g_return_val_if_fail (OH_IS_MANAGER (self), FALSE);
+
+  g_dbus_object_manager_server_set_connection (self->objects, connection);
+  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self), connection, OH_MANAGER_PATH, error);
+}
+
+/* Hang up and unregister; the SIP stack then says "shutdown-done". */
+void
+oh_manager_shutdown (OhManager *self)
+{
+  g_return_if_fail (OH_IS_MANAGER (self));
+
+  for (guint i = 0; i < self->calls->len; i++)
+    oh_call_hangup (self->calls->pdata[i]);
+  oh_sip_shutdown (self->sip);
+}

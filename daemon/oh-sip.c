@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Sofia-SIP stack on the GLib main loop; the only user of nua_*. */
+#define G_LOG_DOMAIN "offhook-sip"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+typedef struct _OhSip OhSipMagic;
+typedef struct _OhSipHandle OhSipHandleMagic;
+#define NUA_MAGIC_T OhSipMagic
+#define NUA_HMAGIC_T OhSipHandleMagic
+#define SU_ROOT_MAGIC_T void
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sdp.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/soa_tag.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
+#include <sofia-sip/url.h>
+
+#include "oh-error.h"
+#include "oh-sip.h"
+
+#define MAX_TARGET_LENGTH 1024
+
+extern su_log_t nua_log[];
+extern su_log_t nta_log[];
+extern su_log_t tport_log[];
+
+typedef enum { KIND_REGISTER, KIND_CALL, KIND_OPTIONS } HandleKind;
+
+struct _OhSipHandle {
+  OhSip *sip;
+  nua_handle_t *nh;
+  HandleKind kind;
+  gpointer owner;
+  char *call_id;
+  char *username;
+  char *password;
+  guint auth_tries;
+  gboolean outgoing;
+  gboolean answered;    /* a 2xx was sent or received */
+  gboolean ended;
+  guint final_status;
+  char *final_phrase;
+  gboolean final_local;
+  /* the negotiated media, collected as offer and answer pass */
+  char *remote_address;
+  guint remote_port;
+  guint remote_payload, local_payload;
+  char *remote_encoding, *local_encoding;
+  guint remote_rate, local_rate;
+};
+
+struct _OhSip {
+  GObject parent_instance;
+
+  su_root_t *root;
+  nua_t *nua;
+  GHashTable *handles;  /* set of OhSipHandle* */
+  gboolean shutting_down;
+};
+
+enum {
+  SIGNAL_EVENT,
+  SIGNAL_INCOMING_CALL,
+  SIGNAL_SHUTDOWN_DONE,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (OhSip, oh_sip, G_TYPE_OBJECT)
+
+static void
+wipe_free (char *secret)
+{
+  if (secret) {
+    explicit_bzero (secret, strlen (secret));
+    g_free (secret);
+  }
+}
+
+/* Sofia's log lines, with digest responses blanked, into GLib's structured log. */
+static void
+on_sofia_log (void *stream, char const *fmt, va_list ap)
+{
+  g_autofree char *text = g_strdup_vprintf (fmt, ap);
+  g_autoptr(GRegex) regex = NULL;
+  g_autofree char *clean = NULL;
+
+  g_strchomp (text);
+  if (!*text)
+    return;
+  regex = g_regex_new ("(response|nextnonce|cnonce)\\s*=\\s*(\"[^\"]*\"|[^,\\s]*)",
+                       G_REGEX_CASELESS, 0, NULL);
+  clean = g_regex_replace (regex, text, -1, 0, "\\1=\"<redacted>\"", 0, NULL);
+  g_debug ("%s", clean ? clean : "(unprintable)");
+}
+
+static OhSipHandle *
+handle_new (OhSip *self, HandleKind kind, gpointer owner)
+{
+  OhSipHandle *h = g_new0 (OhSipHandle, 1);
+
+  h->sip = self;
+  h->kind = kind;
+  h->owner = owner;
+  g_hash_table_add (self->handles, h);
+  return h;
+}
+
+static void
+handle_set_media_from (OhSipHandle *h, const sdp_session_t *sdp, gboolean remote)
+{
+  const sdp_media_t *m;
+  const sdp_connection_t *c;
+  const sdp_rtpmap_t *rm;
+
+  for (m = sdp ? sdp->sdp_media : NULL; m; m = m->m_next)
+    if (m->m_type == sdp_media_audio && m->m_port != 0 && !m->m_rejected)
+      break;
+  if (!m)
+    return;
+
+  for (rm = m->m_rtpmaps; rm; rm = rm->rm_next)
+    if (rm->rm_encoding && g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") != 0)
+      break;
+
+  if (remote) {
+    c = m->m_connections ? m->m_connections : sdp->sdp_connection;
+    g_free (h->remote_address);
+    h->remote_address = g_strdup (c ? c->c_address : NULL);
+    h->remote_port = m->m_port;
+    if (rm) {
+      g_free (h->remote_encoding);
+      h->remote_encoding = g_ascii_strup (rm->rm_encoding, -1);
+      h->remote_payload = rm->rm_pt;
+      h->remote_rate = rm->rm_rate;
+    }
+  } else if (rm) {
+    g_free (h->local_encoding);
+    h->local_encoding = g_ascii_strup (rm->rm_encoding, -1);
+    h->local_payload = rm->rm_pt;
+    h->local_rate = rm->rm_rate;
+  }
+}
+
+static void
+emit (OhSipHandle *h, OhSipEvent *event)
+{
+  if (h->owner)
+    g_signal_emit (h->sip, signals[SIGNAL_EVENT], 0, h->owner, h, event);
+}
+
+static void
+emit_ended (OhSipHandle *h, gboolean by_remote, gboolean cancelled)
+{
+  OhSipEvent event = {
+    .type = OH_SIP_EVENT_ENDED,
+    .status = h->final_status,
+    .phrase = h->final_phrase,
+    .local = h->final_local,
+    .by_remote = by_remote,
+    .cancelled = cancelled,
+  };
+
+  if (h->ended)
+    return;
+  h->ended = TRUE;
+  emit (h, &event);
+}
+
+/* Answer a 401/407 once per request with the handle's credentials. */
+static gboolean
+try_authenticate (OhSipHandle *h, const sip_t *sip)
+{
+  const msg_auth_t *challenges[2] = { NULL, NULL };
+
+  if (!sip || !h->username || h->auth_tries > 0)
+    return FALSE;
+  challenges[0] = sip->sip_www_authenticate;
+  challenges[1] = sip->sip_proxy_authenticate;
+
+  for (guint i = 0; i < G_N_ELEMENTS (challenges); i++) {
+    for (const msg_auth_t *au = challenges[i]; au; au = au->au_next) {
+      const char *realm = msg_params_find (au->au_params, "realm=");
+      char *credentials;
+
+      if (!realm || g_ascii_strcasecmp (au->au_scheme, "Digest") != 0)
+        continue;
+      credentials = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm, h->username,
+                                     h->password ? h->password : "");
+      h->auth_tries++;
+      nua_authenticate (h->nh, NUTAG_AUTH (credentials), TAG_END ());
+      wipe_free (credentials);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static guint
+binding_expires (const sip_t *sip)
+{
+  if (!sip)
+    return 0;
+  for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next)
+    if (m->m_expires)
+      return (guint) strtoul (m->m_expires, NULL, 10);
+  return sip->sip_expires ? (guint) sip->sip_expires->ex_delta : 0;
+}
+
+/* Sofia hands us its own 408 (timeout) and 503 (transport error) as complete
+ * responses. Every server that answered fills in the received/rport of our Via
+ * (RFC 3581); a response made by our own stack still carries the Via we sent. */
+static gboolean
+is_local_response (const sip_t *sip)
+{
+  const sip_via_t *via = sip ? sip->sip_via : NULL;
+
+  return !via || (!via->v_received && (!via->v_rport || !*via->v_rport));
+}
+
+static void
+on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
+{
+  OhSipEvent event = { .status = (guint) status, .phrase = phrase, .local = is_local_response (sip) };
+
+  if ((status == 401 || status == 407) && try_authenticate (h, sip))
+    return;
+  if (status >= 200)
+    h->auth_tries = 0;
+  event.auth_failed = (status == 401 || status == 407 || status == 904);
+
+  switch (ev) {
+  case nua_r_register:
+    if (status < 200)
+      return;
+    event.type = OH_SIP_EVENT_REGISTER;
+    event.expires = status < 300 ? binding_expires (sip) : 0;
+    emit (h, &event);
+    break;
+  case nua_r_unregister:
+    if (status < 200)
+      return;
+    event.type = OH_SIP_EVENT_UNREGISTER;
+    emit (h, &event);
+    break;
+  case nua_r_options:
+    if (status < 200)
+      return;
+    event.type = OH_SIP_EVENT_OPTIONS;
+    emit (h, &event);
+    break;
+  case nua_r_invite:
+    if (sip && sip->sip_call_id && !h->call_id)
+      h->call_id = g_strdup (sip->sip_call_id->i_id);
+    if (status >= 300) {
+      /* Reported once the dialog is over, in ENDED. */
+      h->final_status = (guint) status;
+      g_free (h->final_phrase);
+      h->final_phrase = g_strdup (phrase);
+      h->final_local = event.local;
+      return;
+    }
+    if (status < 180 && status >= 100)
+      return;
+    if (status >= 200 && sip) {
+      const sip_p_asserted_identity_t *paid = sip_p_asserted_identity (sip);
+      if (paid && paid->paid_display)
+        event.remote_name = paid->paid_display;
+      else if (sip->sip_to && sip->sip_to->a_display)
+        event.remote_name = sip->sip_to->a_display;
+    }
+    event.type = OH_SIP_EVENT_PROGRESS;
+    emit (h, &event);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+on_state (OhSipHandle *h, tagi_t tags[])
+{
+  int callstate = nua_callstate_init;
+  int offer_recv = 0, answer_recv = 0, offer_sent = 0, answer_sent = 0;
+  const sdp_session_t *local_sdp = NULL, *remote_sdp = NULL;
+
+  tl_gets (tags,
+           NUTAG_CALLSTATE_REF (callstate),
+           NUTAG_OFFER_RECV_REF (offer_recv),
+           NUTAG_ANSWER_RECV_REF (answer_recv),
+           NUTAG_OFFER_SENT_REF (offer_sent),
+           NUTAG_ANSWER_SENT_REF (answer_sent),
+           SOATAG_LOCAL_SDP_REF (local_sdp),
+           SOATAG_REMOTE_SDP_REF (remote_sdp),
+           TAG_END ());
+
+  if (remote_sdp)
+    handle_set_media_from (h, remote_sdp, TRUE);
+  if (local_sdp)
+    handle_set_media_from (h, local_sdp, FALSE);
+
+  if ((answer_recv || answer_sent) && h->remote_address && h->remote_port) {
+    gboolean remote = answer_recv != 0;
+    OhSipEvent event = {
+      .type = OH_SIP_EVENT_MEDIA,
+      .media_address = h->remote_address,
+      .media_port = h->remote_port,
+      .payload = remote ? h->remote_payload : h->local_payload,
+      .encoding = remote ? h->remote_encoding : h->local_encoding,
+      .clock_rate = remote ? h->remote_rate : h->local_rate,
+    };
+    if (event.encoding)
+      emit (h, &event);
+  }
+
+  if (callstate == nua_callstate_completing || callstate == nua_callstate_completed ||
+      callstate == nua_callstate_ready)
+    h->answered = TRUE;
+  if (callstate == nua_callstate_ready) {
+    OhSipEvent event = { .type = OH_SIP_EVENT_ESTABLISHED };
+    emit (h, &event);
+  } else if (callstate == nua_callstate_terminated) {
+    emit_ended (h, FALSE, FALSE);
+  }
+}
+
+static void
+on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
+{
+  OhSipHandle *h = handle_new (self, KIND_CALL, NULL);
+  g_autofree char *remote_uri = NULL;
+  g_autofree char *source = NULL;
+  const char *remote_name = NULL;
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  OhSipIncoming incoming = { 0 };
+  const sip_p_asserted_identity_t *paid;
+
+  h->nh = nh;
+  nua_handle_bind (nh, h);
+  if (!sip || !sip->sip_from || !sip->sip_request || !sip->sip_call_id) {
+    nua_respond (nh, SIP_400_BAD_REQUEST, TAG_END ());
+    return;
+  }
+  h->call_id = g_strdup (sip->sip_call_id->i_id);
+
+  paid = sip_p_asserted_identity (sip);
+  if (paid) {
+    remote_uri = url_as_string (home, paid->paid_url);
+    remote_name = paid->paid_display;
+  } else {
+    remote_uri = url_as_string (home, sip->sip_from->a_url);
+    remote_name = sip->sip_from->a_display;
+  }
+  remote_uri = g_strdup (remote_uri);
+  if (sip->sip_via)
+    source = g_strdup (sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host);
+
+  incoming.call_id = h->call_id;
+  incoming.remote_uri = remote_uri;
+  incoming.remote_name = remote_name ? remote_name : "";
+  incoming.request_user = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
+  incoming.source = source;
+  g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
+  su_home_deinit (home);
+
+  if (!h->owner) {
+    /* nobody claimed it */
+    nua_respond (nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END ());
+    oh_sip_handle_free (h);
+  }
+}
+
+static void
+on_nua_event (nua_event_t ev, int status, char const *phrase, nua_t *nua, OhSip *self,
+              nua_handle_t *nh, OhSipHandle *h, sip_t const *sip, tagi_t tags[])
+{
+  g_debug ("%s %03d %s", nua_event_name (ev), status, phrase ? phrase : "");
+
+  switch (ev) {
+  case nua_i_invite:
+    if (!h)
+      on_incoming_invite (self, nh, sip);
+    else
+      nua_respond (nh, SIP_200_OK, TAG_END ());   /* re-INVITE: keep the media as is */
+    return;
+  case nua_r_shutdown:
+    if (status >= 200)
+      g_signal_emit (self, signals[SIGNAL_SHUTDOWN_DONE], 0);
+    return;
+  default:
+    break;
+  }
+
+  if (!h) {
+    /* Out-of-dialog requests we do not serve (MESSAGE, SUBSCRIBE...) */
+    if (nh && (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
+               ev == nua_i_notify || ev == nua_i_publish))
+      nua_handle_destroy (nh);
+    return;
+  }
+
+  switch (ev) {
+  case nua_r_register:
+  case nua_r_unregister:
+  case nua_r_invite:
+  case nua_r_options:
+    on_response (h, ev, status, phrase, sip);
+    break;
+  case nua_i_state:
+    on_state (h, tags);
+    break;
+  case nua_i_bye:
+    emit_ended (h, TRUE, FALSE);
+    break;
+  case nua_i_cancel:
+    h->final_status = 487;
+    emit_ended (h, TRUE, TRUE);
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+oh_sip_dispose (GObject *object)
+{
+  OhSip *self = OH_SIP (object);
+
+  if (self->handles) {
+    GList *handles = g_hash_table_get_keys (self->handles);
+    g_list_free_full (handles, (GDestroyNotify) oh_sip_handle_free);
+    g_clear_pointer (&self->handles, g_hash_table_unref);
+  }
+  if (self->nua) {
+    nua_destroy (self->nua);
+    self->nua = NULL;
+  }
+  if (self->root) {
+    su_root_destroy (self->root);
+    self->root = NULL;
+    su_deinit ();
+  }
+  G_OBJECT_CLASS (oh_sip_parent_class)->dispose (object);
+}
+
+static void
+oh_sip_class_init (OhSipClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = oh_sip_dispose;
+
+  /* event (owner, handle, OhSipEvent*) for handles with an owner */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_POINTER, G_TYPE_POINTER, G_TYPE_POINTER);
+  /* incoming-call (handle, OhSipIncoming*): claim it with oh_sip_handle_set_owner() */
+  signals[SIGNAL_INCOMING_CALL] =
+    g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
+  signals[SIGNAL_SHUTDOWN_DONE] =
+    g_signal_new ("shutdown-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+static void
+oh_sip_init (OhSip *self)
+{
+  self->handles = g_hash_table_new (NULL, NULL);
+}
+
+OhSip *
+oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
+{
+  g_autoptr(OhSip) self = g_object_new (OH_TYPE_SIP, NULL);
+  g_autofree char *url = NULL;
+  const char *address = settings->sip_address && *settings->sip_address ? settings->sip_address : "*";
+  guint n = settings->invite_retransmissions;
+
+  su_init ();
+  su_log_redirect (su_log_default, on_sofia_log, NULL);
+  su_log_redirect (nua_log, on_sofia_log, NULL);
+  su_log_redirect (nta_log, on_sofia_log, NULL);
+  su_log_redirect (tport_log, on_sofia_log, NULL);
+
+  /* parse P-Asserted-Identity and the other extension headers too */
+  sip_update_default_mclass (sip_extend_mclass (NULL));
+  self->root = su_glib_root_create (NULL);
+  g_source_attach (su_glib_root_gsource (self->root), NULL);
+
+  if (strchr (address, ':'))
+    url = g_strdup_printf ("sip:[%s]:%u", address, settings->sip_port);
+  else
+    url = g_strdup_printf ("sip:%s:%u", address, settings->sip_port);
+
+  self->nua = nua_create (self->root, on_nua_event, self,
+                          NUTAG_URL (url),
+                          SIPTAG_USER_AGENT_STR (settings->user_agent),
+                          NUTAG_AUTOANSWER (0),
+                          NUTAG_AUTOALERT (0),
+                          NUTAG_AUTOACK (1),
+                          NUTAG_ENABLEINVITE (1),
+                          NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
+                          NUTAG_KEEPALIVE (0),
+                          SOATAG_AF (SOA_AF_IP4_IP6),
+                          SOATAG_RTP_SELECT (SOA_RTP_SELECT_COMMON),
+                          SOATAG_RTP_SORT (SOA_RTP_SORT_REMOTE),
+                          NTATAG_CLIENT_RPORT (1),
+                          NTATAG_SIP_T1 (settings->t1_ms),
+                          /* An INVITE or REGISTER that got no answer after n resends
+                           * times out: T1 + 2·T1 + … + 2^n·T1. */
+                          NTATAG_SIP_T1X64 (settings->t1_ms * ((2u << n) - 1)),
+                          TPTAG_LOG (trace),
+                          TAG_END ());
+  if (!self->nua) {
+    g_set_error (error, OH_ERROR, OH_ERROR_FAILED, "cannot listen for SIP on %s", url);
+    return NULL;
+  }
+  return g_steal_pointer (&self);
+}
+
+void
+oh_sip_shutdown (OhSip *self)
+{
+  g_return_if_fail (OH_IS_SIP (self));
+
+  if (self->shutting_down)
+    return;
+  self->shutting_down = TRUE;
+  nua_shutdown (self->nua);
+}
+
+static char *
+format_address (const char *name, const char *uri)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  if (!name || !*name)
+    return g_strdup_printf ("<%s>", uri);
+  g_string_append_c (s, '"');
+  for (const char *p = name; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_c (s, '\\');
+    if (*p != '\r' && *p != '\n')
+      g_string_append_c (s, *p);
+  }
+  g_string_append_printf (s, "\" <%s>", uri);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The outbound proxy as a pre-loaded loose route (RFC 3261 8.1.2). */
+static char *
+proxy_route (const char *proxy)
+{
+  if (!proxy || !*proxy)
+    return NULL;
+  return g_strdup_printf ("<%s;lr>", proxy);
+}
+
+OhSipHandle *
+oh_sip_register (OhSip *self, gpointer owner, const char *aor, const char *display_name,
+                 const char *proxy, guint expires, const char *username, const char *password)
+{
+  OhSipHandle *h;
+  g_autofree char *from = format_address (display_name, aor);
+  g_autofree char *expires_str = g_strdup_printf ("%u", expires);
+  g_autofree char *registrar = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *route = proxy_route (proxy);
+
+  g_return_val_if_fail (OH_IS_SIP (self), NULL);
+
+  if (oh_sip_uri_parts (aor, NULL, &host, NULL))
+    registrar = g_strdup_printf ("sip:%s", host);
+
+  h = handle_new (self, KIND_REGISTER, owner);
+  h->username = g_strdup (username);
+  h->password = g_strdup (password);
+  h->nh = nua_handle (self->nua, h,
+                      SIPTAG_TO_STR (aor),
+                      SIPTAG_FROM_STR (from),
+                      TAG_END ());
+  nua_register (h->nh,
+                TAG_IF (route, SIPTAG_ROUTE_STR (route)),
+                TAG_IF (registrar, NUTAG_REGISTRAR (registrar)),
+                SIPTAG_EXPIRES_STR (expires_str),
+                TAG_END ());
+  return h;
+}
+
+void
+oh_sip_unregister (OhSipHandle *h)
+{
+  g_return_if_fail (h && h->kind == KIND_REGISTER);
+  nua_unregister (h->nh, TAG_END ());
+}
+
+static char *
+build_sdp (const OhSipMedia *media)
+{
+  static const struct { const char *name; guint pt; const char *rtpmap; } codecs[] = {
+    { "pcmu", 0, "PCMU/8000" },
+    { "pcma", 8, "PCMA/8000" },
+  };
+  g_autoptr(GString) sdp = g_string_new ("v=0\r\n");
+  g_autoptr(GString) pts = g_string_new (NULL);
+  g_autoptr(GString) maps = g_string_new (NULL);
+  const char *address = media->address && *media->address ? media->address : NULL;
+  const char *family = address && strchr (address, ':') ? "IP6" : "IP4";
+
+  for (guint i = 0; media->codecs && media->codecs[i]; i++)
+    for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+      if (g_ascii_strcasecmp (media->codecs[i], codecs[c].name) == 0) {
+        g_string_append_printf (pts, " %u", codecs[c].pt);
+        g_string_append_printf (maps, "a=rtpmap:%u %s\r\n", codecs[c].pt, codecs[c].rtpmap);
+      }
+
+  g_string_append_printf (sdp, "o=- %u 1 IN %s %s\r\n", g_random_int (), family,
+                          address ? address : "0.0.0.0");
+  g_string_append (sdp, "s=Offhook\r\n");
+  if (address)
+    g_string_append_printf (sdp, "c=IN %s %s\r\n", family, address);
+  g_string_append (sdp, "t=0 0\r\n");
+  g_string_append_printf (sdp, "m=audio %u RTP/AVP%s\r\n", media->port, pts->str);
+  g_string_append (sdp, maps->str);
+  g_string_append (sdp, "a=ptime:20\r\na=sendrecv\r\n");
+  return g_string_free (g_steal_pointer (&sdp), FALSE);
+}
+
+OhSipHandle *
+oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
+{
+  OhSipHandle *h;
+  g_autofree char *from = NULL;
+  g_autofree char *sdp = build_sdp (invite->media);
+  g_autofree char *call_info = NULL;
+  g_autofree char *call_id = g_uuid_string_random ();
+  g_autofree char *route = proxy_route (invite->proxy);
+
+  g_return_val_if_fail (OH_IS_SIP (self), NULL);
+
+  if (invite->anonymous)
+    from = g_strdup ("\"Anonymous\" <sip:anonymous@anonymous.invalid>");
+  else
+    from = format_address (invite->from_name, invite->from_uri);
+  if (invite->auto_answer)
+    call_info = g_strdup_printf ("<%s>;answer-after=0", invite->to_uri);
+
+  h = handle_new (self, KIND_CALL, owner);
+  h->username = g_strdup (invite->username);
+  h->password = g_strdup (invite->password);
+  h->call_id = g_steal_pointer (&call_id);
+  h->outgoing = TRUE;
+  h->nh = nua_handle (self->nua, h,
+                      SIPTAG_TO_STR (invite->to_uri),
+                      SIPTAG_FROM_STR (from),
+                      SIPTAG_CALL_ID_STR (h->call_id),
+                      TAG_END ());
+  nua_invite (h->nh,
+              TAG_IF (route, SIPTAG_ROUTE_STR (route)),
+              SOATAG_USER_SDP_STR (sdp),
+              TAG_IF (invite->anonymous, SIPTAG_PRIVACY_STR ("id")),
+              TAG_IF (call_info, SIPTAG_CALL_INFO_STR (call_info)),
+              TAG_IF (invite->auto_answer, SIPTAG_HEADER_STR ("Answer-Mode: Auto")),
+              TAG_END ());
+  return h;
+}
+
+void
+oh_sip_answer (OhSipHandle *h, const OhSipMedia *media)
+{
+  g_autofree char *sdp = build_sdp (media);
+
+  g_return_if_fail (h && h->kind == KIND_CALL);
+  nua_respond (h->nh, SIP_200_OK, SOATAG_USER_SDP_STR (sdp), TAG_END ());
+}
+
+void
+oh_sip_respond (OhSipHandle *h, guint status, const char *phrase, const char *contact)
+{
+  g_return_if_fail (h && h->kind == KIND_CALL);
+
+  if (status >= 300) {
+    h->final_status = status;
+    g_free (h->final_phrase);
+    h->final_phrase = g_strdup (phrase);
+  }
+  nua_respond (h->nh, (int) status, phrase,
+               TAG_IF (contact, SIPTAG_CONTACT_STR (contact)),
+               TAG_END ());
+}
+
+void
+oh_sip_hangup (OhSipHandle *h)
+{
+  g_return_if_fail (h && h->kind == KIND_CALL);
+
+  if (h->ended)
+    return;
+  if (h->outgoing && !h->answered)
+    nua_cancel (h->nh, TAG_END ());
+  else if (h->answered)
+    nua_bye (h->nh, TAG_END ());
+  else
+    oh_sip_respond (h, SIP_486_BUSY_HERE, NULL);
+}
+
+OhSipHandle *
+oh_sip_options (OhSip *self, gpointer owner, const char *uri)
+{
+  OhSipHandle *h;
+
+  g_return_val_if_fail (OH_IS_SIP (self), NULL);
+
+  h = handle_new (self, KIND_OPTIONS, owner);
+  h->nh = nua_handle (self->nua, h, SIPTAG_TO_STR (uri), NUTAG_URL (uri), TAG_END ());
+  nua_options (h->nh, TAG_END ());
+  return h;
+}
+
+void
+oh_sip_handle_set_owner (OhSipHandle *h, gpointer owner)
+{
+  g_return_if_fail (h != NULL);
+  h->owner = owner;
+}
+
+const char *
+oh_sip_handle_get_call_id (OhSipHandle *h)
+{
+  g_return_val_if_fail (h != NULL, NULL);
+  return h->call_id;
+}
+
+void
+oh_sip_handle_free (OhSipHandle *h)
+{
+  if (!h)
+    return;
+  if (h->sip->handles)
+    g_hash_table_remove (h->sip->handles, h);
+  if (h->nh) {
+    nua_handle_bind (h->nh, NULL);
+    nua_handle_destroy (h->nh);
+  }
+  g_free (h->call_id);
+  g_free (h->username);
+  wipe_free (h->password);
+  g_free (h->final_phrase);
+  g_free (h->remote_address);
+  g_free (h->remote_encoding);
+  g_free (h->local_encoding);
+  g_free (h);
+}
+
+gboolean
+oh_sip_uri_parts (const char *uri, char **user, char **host, GError **error)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  url_t *url;
+  gboolean ok = FALSE;
+
+  url = url_make (home, uri);
+  if (!url || (url->url_type != url_sip && url->url_type != url_sips))
+    g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "'%s' is not a valid SIP URI", uri);
+  else if (!url->url_host || !*url->url_host)
+    g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "'%s' is not a valid SIP URI: it has no host", uri);
+  else {
+    if (user)
+      *user = g_strdup (url->url_user);
+    if (host)
+      *host = g_strdup (url->url_host);
+    ok = TRUE;
+  }
+  su_home_deinit (home);
+  return ok;
+}
+
+static char *
+shorten (const char *text)
+{
+  if (g_utf8_strlen (text, 60) < 60 && g_utf8_validate (text, -1, NULL))
+    return g_strdup (text);
+  return g_strdup_printf ("%.40s…", g_utf8_validate (text, -1, NULL) ? text : "(not UTF-8)");
+}
+
+char *
+oh_sip_normalize_target (const char *target, const char *domain, GError **error)
+{
+  g_autoptr(GString) digits = g_string_new (NULL);
+  g_autofree char *shown = NULL;
+  g_autofree char *trimmed = NULL;
+  const char *p;
+
+  if (!target || !*target || !*(trimmed = g_strstrip (g_strdup (target)))) {
+    g_set_error_literal (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "the target is empty");
+    return NULL;
+  }
+  if (strlen (trimmed) > MAX_TARGET_LENGTH) {
+    g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                 "the target is too long (%zu bytes, at most %d)", strlen (trimmed), MAX_TARGET_LENGTH);
+    return NULL;
+  }
+  shown = shorten (trimmed);
+
+  if (g_ascii_strncasecmp (trimmed, "sip:", 4) == 0 || g_ascii_strncasecmp (trimmed, "sips:", 5) == 0) {
+    g_autoptr(GError) local = NULL;
+    if (!oh_sip_uri_parts (trimmed, NULL, NULL, &local)) {
+      g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "target '%s' is not a valid SIP URI%s",
+                   shown, strstr (local->message, "no host") ? ": it has no host" : "");
+      return NULL;
+    }
+    return g_steal_pointer (&trimmed);
+  }
+
+  p = trimmed;
+  if (g_ascii_strncasecmp (p, "tel:", 4) == 0)
+    p += 4;
+  for (; *p; p++) {
+    if (g_ascii_isdigit (*p) || *p == '*' || *p == '#' || (*p == '+' && digits->len == 0))
+      g_string_append_c (digits, *p);
+    else if (!strchr (" -.()", *p))
+      break;
+  }
+  if (*p || digits->len == 0 || g_str_equal (digits->str, "+")) {
+    g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                 "target '%s' is not a SIP URI, a tel: URI or a dial string of digits, +, * and #", shown);
+    return NULL;
+  }
+  if (!domain || !*domain) {
+    g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                 "target '%s' is a number, which needs an account to give it a domain; "
+                 "dial a full SIP URI for a direct call", shown);
+    return NULL;
+  }
+  {
+    g_autofree char *escaped = g_uri_escape_string (digits->str, "+*", FALSE);
+    return g_strdup_printf ("sip:%s@%s;user=phone", escaped, domain);
+  }
+}

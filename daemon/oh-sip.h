@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Sofia-SIP stack on the GLib main loop; the only user of nua_*. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "oh-config.h"
+
+G_BEGIN_DECLS
+
+/* One SIP usage: a registration, a call or an OPTIONS probe. Owned by whoever
+ * created or claimed it; freed with oh_sip_handle_free(). */
+typedef struct _OhSipHandle OhSipHandle;
+
+typedef enum {
+  OH_SIP_EVENT_REGISTER,    /* final answer to REGISTER; expires > 0 when bound */
+  OH_SIP_EVENT_UNREGISTER,  /* final answer to the un-REGISTER */
+  OH_SIP_EVENT_PROGRESS,    /* answer to our INVITE: 1xx, 2xx or a final failure */
+  OH_SIP_EVENT_MEDIA,       /* offer/answer done: the media fields are valid */
+  OH_SIP_EVENT_ESTABLISHED, /* the dialog is confirmed (ACK sent or received) */
+  OH_SIP_EVENT_ENDED,       /* the dialog is over (BYE, CANCEL, failure) */
+  OH_SIP_EVENT_OPTIONS,     /* answer to an OPTIONS probe */
+} OhSipEventType;
+
+typedef struct {
+  OhSipEventType type;
+  guint status;             /* SIP status; 0 when none */
+  const char *phrase;
+  gboolean local;           /* made by our own stack: timeout or transport error */
+  gboolean auth_failed;     /* the credentials were refused or are missing */
+  gboolean by_remote;       /* ENDED: the other side sent BYE or CANCEL */
+  gboolean cancelled;       /* ENDED: the caller cancelled before an answer */
+  guint expires;            /* REGISTER: seconds the binding lasts */
+  const char *remote_name;  /* PROGRESS 2xx: P-Asserted-Identity or To display name */
+  /* MEDIA */
+  const char *media_address;
+  guint media_port;
+  guint payload;
+  const char *encoding;     /* "PCMU" */
+  guint clock_rate;
+} OhSipEvent;
+
+typedef struct {
+  const char *call_id;
+  const char *remote_uri;
+  const char *remote_name;
+  const char *request_user; /* user part of the Request-URI: which account is called */
+  const char *source;       /* network address the INVITE came from */
+} OhSipIncoming;
+
+typedef struct {
+  const char *address;      /* our media address, NULL or "" = let the stack pick */
+  guint port;
+  const char * const *codecs; /* preference order: "pcmu", "pcma" */
+} OhSipMedia;
+
+typedef struct {
+  const char *from_uri;
+  const char *from_name;
+  const char *to_uri;
+  const char *proxy;        /* outbound proxy URI, NULL = route by the target */
+  const char *username;     /* for 401/407 challenges; NULL = none */
+  const char *password;
+  gboolean anonymous;
+  gboolean auto_answer;
+  const OhSipMedia *media;
+} OhSipInvite;
+
+#define OH_TYPE_SIP (oh_sip_get_type ())
+G_DECLARE_FINAL_TYPE (OhSip, oh_sip, OH, SIP, GObject)
+
+OhSip        *oh_sip_new                 (const OhSettings *settings,
+                                          gboolean          trace,
+                                          GError          **error);
+void          oh_sip_shutdown            (OhSip            *self);
+
+OhSipHandle  *oh_sip_register            (OhSip            *self,
+                                          gpointer          owner,
+                                          const char       *aor,
+                                          const char       *display_name,
+                                          const char       *proxy,
+                                          guint             expires,
+                                          const char       *username,
+                                          const char       *password);
+void          oh_sip_unregister          (OhSipHandle      *handle);
+
+OhSipHandle  *oh_sip_invite              (OhSip            *self,
+                                          gpointer          owner,
+                                          const OhSipInvite *invite);
+void          oh_sip_answer              (OhSipHandle      *handle,
+                                          const OhSipMedia *media);
+void          oh_sip_respond             (OhSipHandle      *handle,
+                                          guint             status,
+                                          const char       *phrase,
+                                          const char       *contact);
+void          oh_sip_hangup              (OhSipHandle      *handle);
+
+OhSipHandle  *oh_sip_options             (OhSip            *self,
+                                          gpointer          owner,
+                                          const char       *uri);
+
+void          oh_sip_handle_set_owner    (OhSipHandle      *handle,
+                                          gpointer          owner);
+const char   *oh_sip_handle_get_call_id  (OhSipHandle      *handle);
+void          oh_sip_handle_free         (OhSipHandle      *handle);
+
+/* Pure helpers on SIP URIs (Sofia's URL parser), for D-Bus argument checks. */
+char         *oh_sip_normalize_target    (const char       *target,
+                                          const char       *domain,
+                                          GError          **error);
+gboolean      oh_sip_uri_parts           (const char       *uri,
+                                          char            **user,
+                                          char            **host,
+                                          GError          **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OhSipHandle, oh_sip_handle_free)
+
+G_END_DECLS
