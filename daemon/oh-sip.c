@@ -94,16 +94,18 @@ wipe_free (char *secret)
 static void
 on_sofia_log (void *stream, char const *fmt, va_list ap)
 {
+  static GRegex *secret_params;
   g_autofree char *text = g_strdup_vprintf (fmt, ap);
-  g_autoptr(GRegex) regex = NULL;
   g_autofree char *clean = NULL;
 
   g_strchomp (text);
   if (!*text)
     return;
-  regex = g_regex_new ("(response|nextnonce|cnonce)\\s*=\\s*(\"[^\"]*\"|[^,\\s]*)",
-                       G_REGEX_CASELESS, 0, NULL);
-  clean = g_regex_replace (regex, text, -1, 0, "\\1=\"<redacted>\"", 0, NULL);
+  if (g_once_init_enter (&secret_params))
+    g_once_init_leave (&secret_params,
+                       g_regex_new ("(response|nextnonce|cnonce)\\s*=\\s*(\"[^\"]*\"|[^,\\s]*)",
+                                    G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
+  clean = g_regex_replace (secret_params, text, -1, 0, "\\1=\"<redacted>\"", 0, NULL);
   g_debug ("%s", clean ? clean : "(unprintable)");
 }
 
