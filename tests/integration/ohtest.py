@@ -91,6 +91,7 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
     .record(source, seconds, rate=8000) -> array('h') of s16 mono samples
     .wait_for_tone(source, freq_hz, min_ms, timeout, rate=8000,
                    threshold=0.3) -> bool   (.last_tone_ms: ms heard)
+    .tone_ms(...)       the module function below
 tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30)
     -> int: ms of the samples (in 20 ms blocks) in which freq_hz carries at
     least ``threshold`` of the block's power (Goertzel).
@@ -125,7 +126,8 @@ Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
     (exe: a path or an argv prefix overriding $OFFHOOKD) with the private
     bus, the pulse server, G_DEBUG=fatal-criticals, ASAN/UBSAN options
     passed through.  mic/spk default to ``mic_<name>`` / ``spk_<name>``
-    (created in pulse when missing).  The keyfile it writes::
+    (created in pulse when missing).  pulse=None: the daemon gets an
+    unreachable PULSE_SERVER (no sound server at all).  The keyfile::
 
         [sip]   port=<sip_port>  address=127.0.0.1
         [rtp]   port-min/port-max (a distinct range per phone)
@@ -882,6 +884,8 @@ class Pulse:
         if missing:
             raise TestFailure(f'pulseaudio has no sinks {missing} ({have})')
 
+    tone_ms = staticmethod(tone_ms)
+
     @staticmethod
     def _sink_module(s):
         return f'module-null-sink sink_name={s} rate=48000 channels=1'
@@ -1281,6 +1285,13 @@ class Phone:
         child_env.update(bus.env())
         if pulse is not None:
             child_env.update(pulse.env())
+        else:
+            # no sound server: never reach one outside the test either
+            noconf = os.path.join(d, 'no-pulse.conf')
+            with open(noconf, 'w') as f:
+                f.write('autospawn = no\n')
+            child_env.update(PULSE_SERVER=f'unix:{d}/no-pulse-server',
+                             PULSE_CLIENTCONFIG=noconf)
         child_env.setdefault('ASAN_OPTIONS', 'detect_leaks=0:abort_on_error=1')
         child_env.setdefault('UBSAN_OPTIONS',
                              'print_stacktrace=1:halt_on_error=1')
