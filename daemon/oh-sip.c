@@ -236,7 +236,12 @@ is_local_response (const sip_t *sip)
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
-  OhSipEvent event = { .status = (guint) status, .phrase = phrase, .local = is_local_response (sip) };
+  OhSipEvent event = {
+    .status = (guint) status,
+    .phrase = phrase,
+    /* our stack only makes up these two */
+    .local = (status == 408 || status == 503) && is_local_response (sip),
+  };
 
   if ((status == 401 || status == 407) && try_authenticate (h, sip))
     return;
