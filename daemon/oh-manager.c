@@ -143,22 +143,34 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   const char *key;
   GVariant *value;
 
+  static const struct { const char *key, *type; } known[] = {
+    { "account", "o" }, { "anonymous", "b" }, { "auto-answer", "b" },
+  };
+
   g_variant_iter_init (&iter, options);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value)) {
-    if (g_str_equal (key, "account") && g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH))
-      account_path = g_variant_get_string (value, NULL);
-    else if (g_str_equal (key, "anonymous") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-      dial.anonymous = g_variant_get_boolean (value);
-    else if (g_str_equal (key, "auto-answer") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-      dial.auto_answer = g_variant_get_boolean (value);
-    else {
-      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
-                                             "unknown option '%.64s' of type '%s' (known: account o, "
-                                             "anonymous b, auto-answer b)",
-                                             key, g_variant_get_type_string (value));
+    guint k = 0;
+
+    while (k < G_N_ELEMENTS (known) && !g_str_equal (known[k].key, key))
+      k++;
+    if (k == G_N_ELEMENTS (known) || !g_variant_is_of_type (value, G_VARIANT_TYPE (known[k].type))) {
+      if (k == G_N_ELEMENTS (known))
+        g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                               "unknown option '%.64s' (known: account o, anonymous b, "
+                                               "auto-answer b)", key);
+      else
+        g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                               "option '%s' must be of type '%s', not '%s'", key,
+                                               known[k].type, g_variant_get_type_string (value));
       g_variant_unref (value);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
+    if (k == 0)
+      account_path = g_variant_get_string (value, NULL);
+    else if (k == 1)
+      dial.anonymous = g_variant_get_boolean (value);
+    else
+      dial.auto_answer = g_variant_get_boolean (value);
   }
 
   if (!g_str_equal (account_path, "/")) {
