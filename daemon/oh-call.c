@@ -79,8 +79,17 @@ disconnect (OhCall *self, const char *reason, guint status)
     return;
   g_clear_handle_id (&self->ring_timer, g_source_remove);
   if (self->stats_timer) {
+    GVariant *stats;
+    guint64 sent = 0, received = 0, lost = 0;
+
     on_stats_timer (self);
     g_clear_handle_id (&self->stats_timer, g_source_remove);
+    stats = oh_dbus_call_get_statistics (dbus);
+    g_variant_lookup (stats, "packets-sent", "t", &sent);
+    g_variant_lookup (stats, "packets-received", "t", &received);
+    g_variant_lookup (stats, "packets-lost", "t", &lost);
+    g_info ("call %s: RTP %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " received, %"
+            G_GUINT64_FORMAT " lost", self->path, sent, received, lost);
   }
   oh_media_session_stop (self->media);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
@@ -90,7 +99,10 @@ disconnect (OhCall *self, const char *reason, guint status)
   oh_dbus_call_set_sip_status (dbus, status);
   set_state (self, "disconnected");
   g_object_thaw_notify (G_OBJECT (self));
-  g_info ("call %s ended: %s%s%u", self->path, reason, status ? ", SIP " : "", status);
+  if (status)
+    g_info ("call %s ended: %s, SIP %u", self->path, reason, status);
+  else
+    g_info ("call %s ended: %s", self->path, reason);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -178,6 +190,8 @@ on_media (OhCall *self, const OhSipEvent *event)
     g_warning ("call %s: %s", self->path, error->message);
     return;
   }
+  g_info ("call %s: media %s to %s:%u from port %u", self->path, codec, event->media_address,
+          event->media_port, oh_media_session_get_port (self->media));
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
