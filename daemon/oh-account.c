@@ -313,6 +313,8 @@ sync_properties (OhAccount *self)
 
 static void stop_registration (OhAccount *self);
 static void start_registration (OhAccount *self);
+static void send_register (OhAccount *self);
+static void set_active (OhAccount *self, guint index);
 
 static gboolean
 on_retry (gpointer data)
@@ -320,8 +322,7 @@ on_retry (gpointer data)
   OhAccount *self = data;
 
   self->retry_id = 0;
-  self->tried = 0;
-  self->active = 0;
+  set_active (self, 0);
   start_registration (self);
   return G_SOURCE_REMOVE;
 }
@@ -405,7 +406,7 @@ on_registered (OhAccount *self, const OhSipEvent *event)
               oh_dbus_account_get_id (dbus), oh_dbus_account_get_active_proxy (dbus),
               event->status, event->phrase);
       set_active (self, self->active + 1);
-      start_registration (self);
+      send_register (self);
       return;
     }
     set_state (self, "failed", word);
@@ -444,7 +445,6 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
                 oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)));
         stop_registration (self);
         set_active (self, 0);
-        self->tried = 0;
         start_registration (self);
       }
     }
@@ -463,8 +463,9 @@ stop_registration (OhAccount *self)
   g_clear_pointer (&self->registration, oh_sip_handle_free);
 }
 
+/* REGISTER through the active proxy, as part of the current failover round. */
 static void
-start_registration (OhAccount *self)
+send_register (OhAccount *self)
 {
   OhDbusAccount *dbus = OH_DBUS_ACCOUNT (self);
   const char *id = oh_dbus_account_get_id (dbus);
@@ -488,6 +489,14 @@ start_registration (OhAccount *self)
                                         expires ? g_variant_get_uint32 (expires) : 3600,
                                         setting (self, "username") ? setting_string (self, "username", NULL) : NULL,
                                         oh_config_get_secret (self->config, id));
+}
+
+/* A new round: every proxy gets its chance again. */
+static void
+start_registration (OhAccount *self)
+{
+  self->tried = 0;
+  send_register (self);
 }
 
 static void
@@ -615,7 +624,6 @@ handle_register (OhDbusAccount *dbus, GDBusMethodInvocation *invocation)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   self->manual = TRUE;
-  self->tried = 0;
   self->backoff = 0;
   start_registration (self);
   oh_dbus_account_complete_register (dbus, invocation);
@@ -833,7 +841,6 @@ oh_account_next_proxy (OhAccount *self, const char *failed)
     g_info ("account %s: proxy %s did not answer a call; moving to %s",
             oh_dbus_account_get_id (dbus), failed, list[index + 1]);
     set_active (self, index + 1);
-    self->tried = 0;
     start_registration (self);
   }
   return list[index + 1];
