@@ -238,26 +238,25 @@ with ohtest.Fixture('register', timeout=150) as fx:
           f'({gap1:.1f} s after the failure)')
 
     # ---- (c) Unregister, Register, Enabled=false/true, RemoveAccount on home
-    windows = {}
-    t0 = time.time()
+    # (epoch times: each un-REGISTER is looked for on the wire in the window
+    # between the action and the next one; while registered again, none)
+    t_unregister = time.time()
     a.call(home, 'Account', 'Unregister')
     a.wait_prop(home, 'Account', 'RegistrationState', 'unregistered', 10)
     check(a.get(home, 'Account', 'RegistrationExpires') == 0,
           'Unregister(): state unregistered, RegistrationExpires 0')
-    t1 = time.time()
-    windows['Unregister()'] = (t0, t1)
+    t_register = time.time()
     a.call(home, 'Account', 'Register')
     a.wait_prop(home, 'Account', 'RegistrationState', 'registered', 10)
     ok('Register() registers again')
 
-    t0 = time.time()
+    t_disable = time.time()
     a.set(home, 'Account', 'Enabled', False)
     a.wait_prop(home, 'Account', 'RegistrationState', 'disabled', 10)
     ok('Enabled=false: state disabled')
     a.set(home, 'Account', 'Enabled', True)
-    t1 = time.time()
-    windows['Enabled=false'] = (t0, t1)
     a.wait_prop(home, 'Account', 'RegistrationState', 'registered', 10)
+    t_enabled = time.time()
     ok('Enabled=true registers again')
 
     t_remove = time.time()
@@ -321,9 +320,9 @@ with ohtest.Fixture('register', timeout=150) as fx:
     # ---- (d) (e) no retry after auth and 403 failures: both stay failed
     for what, path, since in (('bad', bad, t_bad_failed), ('refused', refused, t_refused_failed)):
         expect(time.time() - since >= 5, f'{what}: watched for {time.time() - since:.0f} s '
-              'after the failure')
+               'after the failure')
         expect(b.get(path, 'Account', 'RegistrationState') == 'failed',
-              f'{what}: still failed')
+               f'{what}: still failed')
     for what, watch in (('bad', bad_watch), ('refused', refused_watch)):
         changes = state_changes(b, watch, after='failed')
         expect(changes == [], f'{what}: RegistrationState stayed "failed": no retry by itself '
@@ -334,7 +333,6 @@ with ohtest.Fixture('register', timeout=150) as fx:
     t_stop = time.time()
     rc = a.stop(15)
     expect(rc == 0, f'offhookd a exits 0 on SIGTERM (status {rc})')
-    windows['RemoveAccount()'] = (t_remove, t_stop)
     rc = b.stop(15)
     expect(rc == 0, f'offhookd b exits 0 on SIGTERM (status {rc})')
     t_end = time.time()
@@ -352,19 +350,19 @@ with ohtest.Fixture('register', timeout=150) as fx:
     check(ok200 is not None and ok200['status'] == 200,
           f'the REGISTER with Authorization got 200 (got {ok200 and ok200["status"]})')
     expect('Digest' in first['authorization'] and 'response=' in first['authorization'] and
-          'username="1001"' in first['authorization'],
-          'the Authorization is a Digest for user 1001 with a response')
+           'username="1001"' in first['authorization'],
+           'the Authorization is a Digest for user 1001 with a response')
     plain = [m for m in from_a if m['call_id'] == first['call_id'] and
              m['cseq'] == first['cseq'] - 1]
     check(plain and not plain[0]['authorization'],
           'before it: a REGISTER without Authorization, same Call-ID, CSeq - 1')
     challenge = response(msgs, plain[0])
     expect(challenge is not None and challenge['status'] == 401 and
-          'Digest' in challenge['www_authenticate'] and
-          'realm="offhook.test"' in challenge['www_authenticate'],
-          'Kamailio challenged it with 401 and a Digest WWW-Authenticate')
+           'Digest' in challenge['www_authenticate'] and
+           'realm="offhook.test"' in challenge['www_authenticate'],
+           'Kamailio challenged it with 401 and a Digest WWW-Authenticate')
     expect(requested_expires(first) == 60, f'the REGISTER asks for 60 s '
-          f'(Expires {first["expires"]!r}, Contact {first["contact"]!r})')
+           f'(Expires {first["expires"]!r}, Contact {first["contact"]!r})')
 
     # (b)
     refresh = [m for m in transactions(from_a)
@@ -379,8 +377,8 @@ with ohtest.Fixture('register', timeout=150) as fx:
         r = again[0]
         answer = response(msgs, r)
     expect(answer is not None and answer['status'] == 200 and r['authorization'],
-          f'the refresh ({r["epoch"] - ok200["epoch"]:.1f} s after the first 200) carries '
-          'Authorization and got 200')
+           f'the refresh ({r["epoch"] - ok200["epoch"]:.1f} s after the first 200) carries '
+           'Authorization and got 200')
     expect(r['epoch'] < exp1 / 1e6, 'the refresh went out before the binding expired')
     expect(requested_expires(r) == 60, 'the refresh asks for 60 s again')
 
@@ -392,28 +390,39 @@ with ohtest.Fixture('register', timeout=150) as fx:
         check(found, f'{what}: an un-REGISTER (expires 0) for {user} went out')
         resp = response(msgs, found[0])
         expect(resp is not None and resp['status'] == 200,
-              f'{what}: Kamailio answered the un-REGISTER 200 '
-              f'(got {resp and resp["status"]})')
-    unregister_in('1002', windows['Unregister()'], 'Unregister()')
-    unregister_in('1002', windows['Enabled=false'], 'Enabled=false')
-    unregister_in('1002', windows['RemoveAccount()'], 'RemoveAccount()')
+               f'{what}: Kamailio answered the un-REGISTER 200 '
+               f'(got {resp and resp["status"]})')
+    unregister_in('1002', (t_unregister, t_register), 'Unregister()')
+    unregister_in('1002', (t_disable, t_enabled), 'Enabled=false')
+    unregister_in('1002', (t_remove, t_stop), 'RemoveAccount()')
+    for lo, hi, what in ((t_register, t_disable, 'after Register()'),
+                         (t_enabled, t_remove, 'after Enabled=true')):
+        late = [m for m in registers(msgs, sport=PORT_A, user='1002')
+                if is_unregister(m) and lo <= m['epoch'] <= hi]
+        expect(not late, f'{what}: no un-REGISTER removes the new binding')
+    home_regs = [m for m in transactions(registers(msgs, sport=PORT_A, user='1002'))
+                 if t_disable <= m['epoch'] <= t_enabled]
+    expect(home_regs and not is_unregister(home_regs[-1]) and
+           response(msgs, home_regs[-1]) and response(msgs, home_regs[-1])['status'] == 200,
+           'Enabled=false then true: the un-REGISTER comes before the new binding, '
+           'which Kamailio accepts')
     unregister_in('1001', (t_stop, t_end), 'SIGTERM')
 
     # (d)
     bad_regs = transactions(registers(msgs, sport=PORT_B, user='1003'))
     expect([bool(m['authorization']) for m in bad_regs] == [False, True],
-          f'wrong password: one REGISTER without and one with Authorization, no more '
-          f'(saw {len(bad_regs)})')
+           f'wrong password: one REGISTER without and one with Authorization, no more '
+           f'(saw {len(bad_regs)})')
     expect(all(response(msgs, m) and response(msgs, m)['status'] == 401 for m in bad_regs),
-          'Kamailio answered both with 401')
+           'Kamailio answered both with 401')
     late = [m for m in bad_regs if m['epoch'] > t_bad_failed]
     expect(not late, f'no REGISTER for 1003 in the {t_stop - t_bad_failed:.0f} s after the '
-          'failure')
+           'failure')
 
     # (e)
     to_403 = transactions(registers(msgs, dport=PORT_403))
     expect(len(to_403) == 1, f'403 registrar: exactly one REGISTER transaction in '
-          f'{t_stop - t_refused_failed:.0f} s (saw {len(to_403)})')
+           f'{t_stop - t_refused_failed:.0f} s (saw {len(to_403)})')
     resp = response(msgs, to_403[0])
     expect(resp is not None and resp['status'] == 403, 'it was answered 403')
 
@@ -421,18 +430,18 @@ with ohtest.Fixture('register', timeout=150) as fx:
     to_silent = registers(msgs, dport=PORT_SILENT)
     attempts = transactions(to_silent)
     expect(len(attempts) >= 3, f'silent proxy: first attempt and two retries '
-          f'(saw {len(attempts)} transactions)')
+           f'(saw {len(attempts)} transactions)')
     first_try = [m for m in to_silent if m['call_id'] == attempts[0]['call_id'] and
                  m['cseq'] == attempts[0]['cseq']]
     expect(len(first_try) >= 3, f'the first REGISTER was retransmitted before the timeout '
-          f'({len(first_try)} copies within '
+           f'({len(first_try)} copies within '
           f'{first_try[-1]["epoch"] - first_try[0]["epoch"]:.2f} s)')
 
     # (g) logs and wire
     for phone, secrets in ((a, [PW['1001'], PW['1002']]), (b, [WRONG])):
         log = phone.log_text()
         expect(re.search(r'REGISTER sip:\S+ SIP/2\.0', log) is not None,
-              f'phone {phone.name}: the SIP trace is in the log')
+               f'phone {phone.name}: the SIP trace is in the log')
         leaked = [s for s in secrets if s in log]
         expect(not leaked, f'phone {phone.name}: no password in the log')
     digests = set()
@@ -445,7 +454,7 @@ with ohtest.Fixture('register', timeout=150) as fx:
     with open(cap.pcap, 'rb') as f:
         raw = f.read()
     expect(all(s.encode() not in raw for s in list(PW.values()) + [WRONG]),
-          'no password in clear on the wire')
+           'no password in clear on the wire')
 
     if FAILED:
         ohtest.fail(f'{len(FAILED)} check(s) failed: ' + '; '.join(FAILED))
