@@ -11,9 +11,10 @@ On the wire (tshark on Kamailio's port):
   Digest Proxy-Authorization for user 1001 in realm offhook.test that
   carries a response=, and after the ACK;
 - that INVITE gets 180 and 200 relayed from B.
-On the bus: A's call goes dialing -> alerting -> active, B's rings and is
-answered; A's SipCallId (and B's) is the Call-ID seen on the wire; A hangs
-up and both see the call end.
+On the bus: A's call goes dialing -> alerting -> active, B's rings on B's
+account and is answered; A's SipCallId (and B's) is the Call-ID seen on the
+wire; A hangs up and both see the call end. The dial string 1002 goes out
+as sip:1002@offhook.test;user=phone (DBUS-API.md, Manager.Dial).
 """
 
 import os
@@ -27,6 +28,17 @@ from ohtest import check, ok, info  # noqa: E402
 ohtest.isolate()
 
 PROPS = 'org.freedesktop.DBus.Properties'
+FAILED = []
+
+
+def expect(cond, msg):
+    """A check that lets the test go on when it fails; the test fails at
+    the end."""
+    if cond:
+        ok(msg)
+    else:
+        print(f'not ok - {msg}', flush=True)
+        FAILED.append(msg)
 
 
 def states(phone, watch):
@@ -65,6 +77,8 @@ with ohtest.Fixture('auth-407', timeout=90) as fx:
     call_b = added_b.wait(10)[0]
     b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
     check('1001' in b.get(call_b, 'Call', 'RemoteUri'), 'B sees the caller 1001')
+    got = b.get(call_b, 'Call', 'Account')
+    expect(got == acc_b, f'B\'s call came in on its account 1002 (Account {got!r})')
     b.call(call_b, 'Call', 'Answer')
     a.wait_prop(call_a, 'Call', 'State', 'active', 10)
     b.wait_prop(call_b, 'Call', 'State', 'active', 10)
@@ -138,3 +152,9 @@ with ohtest.Fixture('auth-407', timeout=90) as fx:
     codes = [m['status'] for m in answers(second)]
     check(180 in codes and 200 in codes,
           f'the authenticated INVITE got 180 and 200 relayed from B (got {codes})')
+    expect(first['r_uri'] == 'sip:1002@offhook.test;user=phone',
+           f'the dial string 1002 became the Request-URI sip:1002@offhook.test;user=phone '
+           f'(got {first["r_uri"]!r})')
+
+    if FAILED:
+        ohtest.fail(f'{len(FAILED)} check(s) failed: ' + '; '.join(FAILED))
