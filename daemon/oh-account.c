@@ -63,6 +63,8 @@ struct _OhAccount {
   char *user;
   GStrv codecs;
   GStrv proxies;
+  GHashTable *trusted;      /* addresses of the proxies, where calls may come from */
+  GCancellable *resolving;
 
   guint active;             /* index into the proxies */
   OhSipHandle *registration;
@@ -82,7 +84,7 @@ check_uri (const char *key, GVariant *value, GError **error)
 {
   const char *uri = g_variant_get_string (value, NULL);
 
-  if (oh_sip_uri_parts (uri, NULL, NULL, error))
+  if (oh_sip_uri_parts (uri, NULL, NULL, NULL, error))
     return TRUE;
   g_prefix_error (error, "%s: ", key);
   return FALSE;
@@ -100,7 +102,7 @@ check_proxies (const char *key, GVariant *value, GError **error)
   g_autofree const char **proxies = g_variant_get_strv (value, NULL);
 
   for (guint i = 0; proxies[i]; i++)
-    if (!oh_sip_uri_parts (proxies[i], NULL, NULL, error)) {
+    if (!oh_sip_uri_parts (proxies[i], NULL, NULL, NULL, error)) {
       g_prefix_error (error, "%s: ", key);
       return FALSE;
     }
@@ -281,6 +283,80 @@ set_state (OhAccount *self, const char *state, const char *error)
     oh_dbus_account_set_registration_expires (dbus, 0);
 }
 
+typedef struct {
+  OhAccount *account;
+  char *port;
+} Resolving;
+
+static void
+on_proxy_resolved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Resolving *r = data;
+  g_autoptr(OhAccount) self = r->account;
+  g_autofree char *port = r->port;
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (!addresses) {
+    g_free (r);
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_message ("account %s: cannot resolve a proxy: %s",
+                 oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)), error->message);
+    return;
+  }
+  g_free (r);
+  for (GList *l = addresses; l; l = l->next) {
+    g_autofree char *address = g_inet_address_to_string (l->data);
+    g_hash_table_add (self->trusted, g_strdup_printf ("%s:%s", address, port));
+  }
+  g_resolver_free_addresses (addresses);
+}
+
+/* Learn the addresses of the proxies (or of the AOR's domain when there are
+ * none), so that accept-direct-calls=false can tell their INVITEs from others. */
+static void
+update_trusted (OhAccount *self)
+{
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) uris = NULL;
+
+  if (self->resolving)
+    g_cancellable_cancel (self->resolving);
+  g_clear_object (&self->resolving);
+  self->resolving = g_cancellable_new ();
+  g_hash_table_remove_all (self->trusted);
+
+  if (self->proxies[0])
+    g_strv_builder_addv (builder, (const char **) self->proxies);
+  else
+    g_strv_builder_add (builder, setting_string (self, "aor", ""));
+  uris = g_strv_builder_end (builder);
+
+  for (guint i = 0; uris[i]; i++) {
+    g_autofree char *host = NULL;
+    g_autofree char *port = NULL;
+    Resolving *r;
+
+    if (!oh_sip_uri_parts (uris[i], NULL, &host, &port, NULL))
+      continue;
+    if (!port)
+      port = g_strdup (g_ascii_strncasecmp (uris[i], "sips:", 5) == 0 ? "5061" : "5060");
+    if (host[0] == '[') {
+      memmove (host, host + 1, strlen (host));
+      host[strcspn (host, "]")] = '\0';
+    }
+    if (g_hostname_is_ip_address (host)) {
+      g_hash_table_add (self->trusted, g_strdup_printf ("%s:%s", host, port));
+      continue;
+    }
+    r = g_new0 (Resolving, 1);
+    r->account = g_object_ref (self);
+    r->port = g_steal_pointer (&port);
+    g_resolver_lookup_by_name_async (resolver, host, self->resolving, on_proxy_resolved, r);
+  }
+}
+
 /* Mirror the settings onto the D-Bus properties. */
 static void
 sync_properties (OhAccount *self)
@@ -305,10 +381,11 @@ sync_properties (OhAccount *self)
 
   g_clear_pointer (&self->domain, g_free);
   g_clear_pointer (&self->user, g_free);
-  oh_sip_uri_parts (setting_string (self, "aor", ""), &self->user, &self->domain, NULL);
+  oh_sip_uri_parts (setting_string (self, "aor", ""), &self->user, &self->domain, NULL, NULL);
 
   g_strfreev (self->codecs);
   self->codecs = codecs ? g_variant_dup_strv (codecs, NULL) : g_strdupv ((GStrv) default_codecs);
+  update_trusted (self);
 }
 
 static void stop_registration (OhAccount *self);
@@ -671,6 +748,9 @@ oh_account_dispose (GObject *object)
 
   g_clear_handle_id (&self->probe_id, g_source_remove);
   g_clear_pointer (&self->probe, oh_sip_handle_free);
+  if (self->resolving)
+    g_cancellable_cancel (self->resolving);
+  g_clear_object (&self->resolving);
   stop_registration (self);
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
@@ -690,6 +770,7 @@ oh_account_finalize (GObject *object)
   g_free (self->user);
   g_strfreev (self->codecs);
   g_strfreev (self->proxies);
+  g_hash_table_unref (self->trusted);
   g_hash_table_unref (self->settings);
   G_OBJECT_CLASS (oh_account_parent_class)->finalize (object);
 }
@@ -705,6 +786,7 @@ static void
 oh_account_init (OhAccount *self)
 {
   self->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  self->trusted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (self, "handle-update", G_CALLBACK (handle_update), NULL);
   g_signal_connect (self, "handle-set-credentials", G_CALLBACK (handle_set_credentials), NULL);
   g_signal_connect (self, "handle-clear-credentials", G_CALLBACK (handle_clear_credentials), NULL);
@@ -805,6 +887,17 @@ oh_account_is_called (OhAccount *self, const char *request_user)
   g_return_val_if_fail (OH_IS_ACCOUNT (self), FALSE);
   return (self->user && g_str_equal (self->user, request_user)) ||
          (username && g_str_equal (username, request_user));
+}
+
+/* Whether an INVITE from network address @source may ring on this account. */
+gboolean
+oh_account_accepts_call_from (OhAccount *self, const char *source)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), FALSE);
+
+  if (setting_bool (self, "accept-direct-calls", TRUE))
+    return TRUE;
+  return source && g_hash_table_contains (self->trusted, source);
 }
 
 const char *

@@ -28,6 +28,8 @@ void          oh_account_stop            (OhAccount   *self);
 const char   *oh_account_get_domain      (OhAccount   *self);
 gboolean      oh_account_is_called       (OhAccount   *self,
                                           const char  *request_user);
+gboolean      oh_account_accepts_call_from (OhAccount *self,
+                                          const char  *source);
 const char   *oh_account_get_password    (OhAccount   *self);
 const char * const *oh_account_get_codecs (OhAccount  *self);
 const char   *oh_account_next_proxy      (OhAccount   *self,

@@ -322,6 +322,13 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
         oh_account_is_called (self->accounts->pdata[i], incoming->request_user))
       account = self->accounts->pdata[i];
 
+  if (account && !oh_account_accepts_call_from (account, incoming->source)) {
+    /* not through the account's proxies: a scanner's "ghost call" never rings */
+    g_message ("account %s takes calls only through its proxies; refused %s from %s",
+               oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)), incoming->remote_uri,
+               incoming->source ? incoming->source : "an unknown address");
+    return;
+  }
   call = oh_call_new_incoming (self->sip, self->config, account, ++self->next_call, handle, incoming, &error);
   if (!call) {
     g_warning ("incoming call from %s refused: %s", incoming->remote_uri, error->message);

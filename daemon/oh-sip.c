@@ -373,7 +373,9 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   }
   remote_uri = g_strdup (remote_uri);
   if (sip->sip_via)
-    source = g_strdup (sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host);
+    source = g_strdup_printf ("%s:%s",
+                              sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host,
+                              sip->sip_via->v_port ? sip->sip_via->v_port : "5060");
 
   incoming.call_id = h->call_id;
   incoming.remote_uri = remote_uri;
@@ -588,7 +590,7 @@ oh_sip_register (OhSip *self, gpointer owner, const char *aor, const char *displ
 
   g_return_val_if_fail (OH_IS_SIP (self), NULL);
 
-  if (oh_sip_uri_parts (aor, NULL, &host, NULL))
+  if (oh_sip_uri_parts (aor, NULL, &host, NULL, NULL))
     registrar = g_strdup_printf ("sip:%s", host);
 
   h = handle_new (self, KIND_REGISTER, owner);
@@ -772,7 +774,7 @@ oh_sip_handle_free (OhSipHandle *h)
 }
 
 gboolean
-oh_sip_uri_parts (const char *uri, char **user, char **host, GError **error)
+oh_sip_uri_parts (const char *uri, char **user, char **host, char **port, GError **error)
 {
   su_home_t home[1] = { SU_HOME_INIT (home) };
   url_t *url;
@@ -788,6 +790,8 @@ oh_sip_uri_parts (const char *uri, char **user, char **host, GError **error)
       *user = g_strdup (url->url_user);
     if (host)
       *host = g_strdup (url->url_host);
+    if (port)
+      *port = g_strdup (url->url_port);
     ok = TRUE;
   }
   su_home_deinit (home);
@@ -823,7 +827,7 @@ oh_sip_normalize_target (const char *target, const char *domain, GError **error)
 
   if (g_ascii_strncasecmp (trimmed, "sip:", 4) == 0 || g_ascii_strncasecmp (trimmed, "sips:", 5) == 0) {
     g_autoptr(GError) local = NULL;
-    if (!oh_sip_uri_parts (trimmed, NULL, NULL, &local)) {
+    if (!oh_sip_uri_parts (trimmed, NULL, NULL, NULL, &local)) {
       g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "target '%s' is not a valid SIP URI%s",
                    shown, strstr (local->message, "no host") ? ": it has no host" : "");
       return NULL;

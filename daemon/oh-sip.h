@@ -45,7 +45,7 @@ typedef struct {
   const char *remote_uri;
   const char *remote_name;
   const char *request_user; /* user part of the Request-URI: which account is called */
-  const char *source;       /* network address the INVITE came from */
+  const char *source;       /* "address:port": where the INVITE came from and its sender's Via port */
 } OhSipIncoming;
 
 typedef struct {
@@ -111,6 +111,7 @@ char         *oh_sip_normalize_target    (const char       *target,
 gboolean      oh_sip_uri_parts           (const char       *uri,
                                           char            **user,
                                           char            **host,
+                                          char            **port,
                                           GError          **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OhSipHandle, oh_sip_handle_free)

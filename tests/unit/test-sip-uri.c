@@ -60,12 +60,14 @@ test_uri_parts (void)
 {
   g_autofree char *user = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (oh_sip_uri_parts ("sip:1001@pbx.example.com;transport=tcp", &user, &host, NULL));
+  g_assert_true (oh_sip_uri_parts ("sip:1001@pbx.example.com:5070;transport=tcp", &user, &host, &port, NULL));
   g_assert_cmpstr (user, ==, "1001");
   g_assert_cmpstr (host, ==, "pbx.example.com");
-  g_assert_false (oh_sip_uri_parts ("mailto:x@y", NULL, NULL, &error));
+  g_assert_cmpstr (port, ==, "5070");
+  g_assert_false (oh_sip_uri_parts ("mailto:x@y", NULL, NULL, NULL, &error));
   g_assert_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS);
 }
 
