@@ -329,15 +329,6 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_not_yet (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
-{
-  g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_SUPPORTED,
-                                         "%s is not supported by this version of offhookd",
-                                         g_dbus_method_invocation_get_method_name (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
 static void
 oh_call_dispose (GObject *object)
 {
@@ -386,11 +377,11 @@ oh_call_init (OhCall *self)
   g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
   g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
   g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
-  g_signal_connect (self, "handle-hold", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-resume", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-transfer", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-hold", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-resume", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-transfer", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (oh_error_handle_not_supported), NULL);
 }
 
 static OhCall *

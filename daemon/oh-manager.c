@@ -301,15 +301,6 @@ handle_hangup_all (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_not_yet (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
-{
-  g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_SUPPORTED,
-                                         "%s is not supported by this version of offhookd",
-                                         g_dbus_method_invocation_get_method_name (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
 static void
 on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming, OhManager *self)
 {
@@ -424,10 +415,10 @@ oh_manager_init (OhManager *self)
   g_signal_connect (self, "handle-add-account", G_CALLBACK (handle_add_account), NULL);
   g_signal_connect (self, "handle-remove-account", G_CALLBACK (handle_remove_account), NULL);
   g_signal_connect (self, "handle-hangup-all", G_CALLBACK (handle_hangup_all), NULL);
-  g_signal_connect (self, "handle-conference", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_not_yet), NULL);
-  g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (handle_not_yet), NULL);
+  g_signal_connect (self, "handle-conference", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-play-tone", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-stop-tone", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (oh_error_handle_not_supported), NULL);
 }
 
 OhManager *

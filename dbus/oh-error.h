@@ -2,7 +2,7 @@
 /* The OhError domain, registered as org.offhook.Phone1.Error.* on D-Bus. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +19,11 @@ typedef enum {
   OH_ERROR_FAILED,
 } OhError;
 
-GQuark oh_error_quark (void);
+GQuark   oh_error_quark                (void);
+
+/* A handle-* signal handler for methods of the contract this version does not
+ * implement yet: answers NotSupported naming the method. */
+gboolean oh_error_handle_not_supported (gpointer               skeleton,
+                                        GDBusMethodInvocation *invocation);
 
 G_END_DECLS
