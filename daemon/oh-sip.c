@@ -51,6 +51,7 @@ struct _OhSipHandle {
   gboolean outgoing;
   gboolean answered;    /* a 2xx was sent or received */
   gboolean ended;
+  gboolean doomed;      /* freed by its owner while its event was being handled */
   guint final_status;
   char *final_phrase;
   gboolean final_local;
@@ -68,6 +69,7 @@ struct _OhSip {
   su_root_t *root;
   nua_t *nua;
   GHashTable *handles;  /* set of OhSipHandle* */
+  OhSipHandle *dispatching; /* the handle whose event is being handled */
   gboolean shutting_down;
 };
 
@@ -108,6 +110,8 @@ on_sofia_log (void *stream, char const *fmt, va_list ap)
   clean = g_regex_replace (secret_params, text, -1, 0, "\\1=\"<redacted>\"", 0, NULL);
   g_debug ("%s", clean ? clean : "(unprintable)");
 }
+
+static void handle_destroy (OhSipHandle *h);
 
 static OhSipHandle *
 handle_new (OhSip *self, HandleKind kind, gpointer owner)
@@ -380,24 +384,32 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   incoming.call_id = h->call_id;
   incoming.remote_uri = remote_uri;
   incoming.remote_name = remote_name ? remote_name : "";
-  incoming.request_user = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
+  /* a binding without a user part (other phones' registrations) leaves only To */
+  if (sip->sip_request->rq_url->url_user)
+    incoming.request_user = sip->sip_request->rq_url->url_user;
+  else if (sip->sip_to && sip->sip_to->a_url->url_user)
+    incoming.request_user = sip->sip_to->a_url->url_user;
+  else
+    incoming.request_user = "";
   incoming.source = source;
+  self->dispatching = h;
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
+  self->dispatching = NULL;
   su_home_deinit (home);
 
-  if (!h->owner) {
+  if (h->doomed) {
+    handle_destroy (h);
+  } else if (!h->owner) {
     /* nobody claimed it */
     nua_respond (nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END ());
-    oh_sip_handle_free (h);
+    handle_destroy (h);
   }
 }
 
 static void
-on_nua_event (nua_event_t ev, int status, char const *phrase, nua_t *nua, OhSip *self,
-              nua_handle_t *nh, OhSipHandle *h, sip_t const *sip, tagi_t tags[])
+dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
+          OhSipHandle *h, sip_t const *sip, tagi_t tags[])
 {
-  g_debug ("%s %03d %s", nua_event_name (ev), status, phrase ? phrase : "");
-
   switch (ev) {
   case nua_i_invite:
     if (!h)
@@ -444,13 +456,28 @@ on_nua_event (nua_event_t ev, int status, char const *phrase, nua_t *nua, OhSip 
 }
 
 static void
+on_nua_event (nua_event_t ev, int status, char const *phrase, nua_t *nua, OhSip *self,
+              nua_handle_t *nh, OhSipHandle *h, sip_t const *sip, tagi_t tags[])
+{
+  g_debug ("%s %03d %s", nua_event_name (ev), status, phrase ? phrase : "");
+
+  /* an owner may free the handle from its signal handler: keep it until the
+   * event is done with */
+  self->dispatching = h;
+  dispatch (self, ev, status, phrase, nh, h, sip, tags);
+  self->dispatching = NULL;
+  if (h && h->doomed)
+    handle_destroy (h);
+}
+
+static void
 oh_sip_dispose (GObject *object)
 {
   OhSip *self = OH_SIP (object);
 
   if (self->handles) {
     GList *handles = g_hash_table_get_keys (self->handles);
-    g_list_free_full (handles, (GDestroyNotify) oh_sip_handle_free);
+    g_list_free_full (handles, (GDestroyNotify) handle_destroy);
     g_clear_pointer (&self->handles, g_hash_table_unref);
   }
   if (self->nua) {
@@ -585,22 +612,27 @@ oh_sip_register (OhSip *self, gpointer owner, const char *aor, const char *displ
   g_autofree char *from = format_address (display_name, aor);
   g_autofree char *expires_str = g_strdup_printf ("%u", expires);
   g_autofree char *registrar = NULL;
+  g_autofree char *user = NULL;
   g_autofree char *host = NULL;
   g_autofree char *route = proxy_route (proxy);
+  g_autofree char *to = g_strdup_printf ("<%s>", aor);
 
   g_return_val_if_fail (OH_IS_SIP (self), NULL);
 
-  if (oh_sip_uri_parts (aor, NULL, &host, NULL, NULL))
+  if (oh_sip_uri_parts (aor, &user, &host, NULL, NULL))
     registrar = g_strdup_printf ("sip:%s", host);
 
   h = handle_new (self, KIND_REGISTER, owner);
   h->username = g_strdup (username);
   h->password = g_strdup (password);
   h->nh = nua_handle (self->nua, h,
-                      SIPTAG_TO_STR (aor),
+                      SIPTAG_TO_STR (to),
                       SIPTAG_FROM_STR (from),
                       TAG_END ());
+  /* a Contact with our user part, so that requests routed to the binding say
+   * which account they are for */
   nua_register (h->nh,
+                TAG_IF (user, NUTAG_M_USERNAME (user)),
                 TAG_IF (route, SIPTAG_ROUTE_STR (route)),
                 TAG_IF (registrar, NUTAG_REGISTRAR (registrar)),
                 SIPTAG_EXPIRES_STR (expires_str),
@@ -656,6 +688,8 @@ oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
   g_autofree char *call_info = NULL;
   g_autofree char *call_id = g_uuid_string_random ();
   g_autofree char *route = proxy_route (invite->proxy);
+  /* in <>, so that URI parameters such as user=phone stay in the Request-URI */
+  g_autofree char *to = g_strdup_printf ("<%s>", invite->to_uri);
 
   g_return_val_if_fail (OH_IS_SIP (self), NULL);
 
@@ -672,7 +706,7 @@ oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
   h->call_id = g_steal_pointer (&call_id);
   h->outgoing = TRUE;
   h->nh = nua_handle (self->nua, h,
-                      SIPTAG_TO_STR (invite->to_uri),
+                      SIPTAG_TO_STR (to),
                       SIPTAG_FROM_STR (from),
                       SIPTAG_CALL_ID_STR (h->call_id),
                       TAG_END ());
@@ -752,11 +786,9 @@ oh_sip_handle_get_call_id (OhSipHandle *h)
   return h->call_id;
 }
 
-void
-oh_sip_handle_free (OhSipHandle *h)
+static void
+handle_destroy (OhSipHandle *h)
 {
-  if (!h)
-    return;
   if (h->sip->handles)
     g_hash_table_remove (h->sip->handles, h);
   if (h->nh) {
@@ -771,6 +803,18 @@ oh_sip_handle_free (OhSipHandle *h)
   g_free (h->remote_encoding);
   g_free (h->local_encoding);
   g_free (h);
+}
+
+void
+oh_sip_handle_free (OhSipHandle *h)
+{
+  if (!h)
+    return;
+  h->owner = NULL;
+  if (h->sip->dispatching == h)
+    h->doomed = TRUE;
+  else
+    handle_destroy (h);
 }
 
 gboolean
