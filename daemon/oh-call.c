@@ -467,7 +467,6 @@ oh_call_new_incoming (OhSip *sip, OhConfig *config, OhAccount *account, guint nu
                 "remote-name", incoming->remote_name,
                 "sip-call-id", incoming->call_id,
                 NULL);
-  oh_sip_respond (handle, 180, "Ringing", NULL);
   return self;
 }
 
@@ -499,6 +498,14 @@ oh_call_hangup (OhCall *self)
   }
   self->local_reason = "local-hangup";
   oh_sip_hangup (self->handle);
+}
+
+/* Let a new incoming call ring: 180 Ringing. */
+void
+oh_call_ring (OhCall *self)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+  oh_sip_respond (self->handle, 180, "Ringing", NULL);
 }
 
 /* Refuse a ringing incoming call with @status. */

@@ -33,6 +33,7 @@ OhCall       *oh_call_new_incoming   (OhSip               *sip,
                                       GError             **error);
 const char   *oh_call_get_path       (OhCall              *self);
 gboolean      oh_call_is_over        (OhCall              *self);
+void          oh_call_ring           (OhCall              *self);
 void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,

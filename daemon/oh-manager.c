@@ -327,9 +327,12 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
   }
   g_info ("incoming call from %s to '%s' as %s", incoming->remote_uri, incoming->request_user,
           oh_call_get_path (call));
+  /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
       live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
     oh_call_reject (call, 486, "Busy Here");
+  else
+    oh_call_ring (call);
   add_call (self, call);
 }
 
