@@ -363,19 +363,14 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   nua_handle_bind (nh, h);
   if (!sip || !sip->sip_from || !sip->sip_request || !sip->sip_call_id) {
     nua_respond (nh, SIP_400_BAD_REQUEST, TAG_END ());
+    handle_destroy (h);
     return;
   }
   h->call_id = g_strdup (sip->sip_call_id->i_id);
 
   paid = sip_p_asserted_identity (sip);
-  if (paid) {
-    remote_uri = url_as_string (home, paid->paid_url);
-    remote_name = paid->paid_display;
-  } else {
-    remote_uri = url_as_string (home, sip->sip_from->a_url);
-    remote_name = sip->sip_from->a_display;
-  }
-  remote_uri = g_strdup (remote_uri);
+  remote_uri = g_strdup (url_as_string (home, paid ? paid->paid_url : sip->sip_from->a_url));
+  remote_name = paid ? paid->paid_display : sip->sip_from->a_display;
   if (sip->sip_via)
     source = g_strdup_printf ("%s:%s",
                               sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host,
