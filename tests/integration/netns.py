@@ -42,30 +42,30 @@ Netns(fx, name)         ``ip netns add``; .name .address (set by Lan)
     .socket(family, type) -> socket.socket created inside the namespace
         (setns(2) on the calling thread, then back); usable from anywhere.
     .delete()
+
+The services below are ohtest's, given a namespace's argv prefix
+(Netns.argv([])), address and socket factory (Netns.socket):
+
 sip_options(ns, host, port=5060, timeout=1.0) -> int | None | 'unreachable'
-    One OPTIONS from a connected UDP socket in ns: the status code, None
-    when nothing came back, 'unreachable' when an ICMP error did.
-Kamailio(fx, ns, port=5060, domain=..., users=..., debug=2, name=...)
-    ohtest's kamailio.cfg.in bound to ns.address instead of 127.0.0.1 and
-    run inside ns; returns once it answers OPTIONS.  .uri .address .port
-    .proc .cfg .log_text().
+    ohtest.sip_options from inside ns (Call-IDs end in @netns-probe).
+Kamailio(fx, ns, port=5060, domain=..., users=..., debug=2, name=..., **kw)
+    ohtest.Kamailio bound to ns.address instead of 127.0.0.1 and run
+    inside ns; returns once it answers OPTIONS (UDP and TCP).  .ns .uri
+    .address .port .proc .cfg .log_text().
 Capture(fx, ns, iface, filter='udp port 5060', name=..., marker=None)
-    tshark inside ns (e.g. on ``br0`` of lan.bridge: a promiscuous bridge
-    sees every frame between hosts).  marker=(src_ns, address): stop()
-    sends a datagram from src_ns to address:9 and waits until tshark saw
-    it, so nothing sent before stop() is missing from the pcap.
-    .pcap, .stop(), .packets(display_filter, fields) -> [{field: value}]
-    (first occurrence of each field).
+    ohtest.Capture with tshark inside ns (e.g. on ``br0`` of lan.bridge: a
+    promiscuous bridge sees every frame between hosts).
+    marker=(src_ns, address): stop() sends a datagram from src_ns to
+    address:9 and waits until tshark saw it, so nothing sent before stop()
+    is missing from the pcap.  .pcap, .stop(), .packets(display_filter,
+    fields) -> [{field: value}] (first occurrence of each field).
 Sipp(fx, ns, scenario, args=(), remote=None, name=None, calls=1,
      timeout=30, port=5060, transport='u1')
     ohtest.Sipp running inside ns, bound to ns.address:port.
 """
 
 import ctypes
-import errno
 import os
-import re
-import signal
 import socket
 import subprocess
 import uuid
@@ -193,90 +193,28 @@ class Lan:
 
 
 def sip_options(ns, host, port=5060, timeout=1.0):
-    """One OPTIONS from inside ns: status, None (silence) or 'unreachable'."""
-    sock = ns.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(timeout)
-    try:
-        sock.connect((host, port))
-        lhost, lport = sock.getsockname()
-        tag = uuid.uuid4().hex
-        msg = (f'OPTIONS sip:{host}:{port} SIP/2.0\r\n'
-               f'Via: SIP/2.0/UDP {lhost}:{lport};branch=z9hG4bK{tag[:16]};'
-               'rport\r\n'
-               'Max-Forwards: 70\r\n'
-               f'From: <sip:probe@{lhost}:{lport}>;tag={tag[:8]}\r\n'
-               f'To: <sip:{host}:{port}>\r\n'
-               f'Call-ID: {tag}@netns-probe\r\n'
-               'CSeq: 1 OPTIONS\r\n'
-               'Content-Length: 0\r\n\r\n').encode()
-        sock.send(msg)
-        data = sock.recv(65535)
-    except socket.timeout:
-        return None
-    except OSError as e:
-        if e.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH,
-                       errno.ENETUNREACH):
-            return 'unreachable'
-        raise
-    finally:
-        sock.close()
-    m = re.match(rb'SIP/2\.0 (\d{3}) ', data)
-    return int(m.group(1)) if m else None
+    """One OPTIONS from inside ns: status, None (silence) or 'unreachable'
+    (ohtest.sip_options; Call-IDs end in @netns-probe)."""
+    return ohtest.sip_options(host, port, timeout=timeout,
+                              new_socket=ns.socket,
+                              call_id_host='netns-probe')
 
 
-class Kamailio:
-    """ohtest's Kamailio configuration, bound to a namespace's address."""
+class Kamailio(ohtest.Kamailio):
+    """ohtest.Kamailio bound to a namespace's address, run inside it."""
 
     def __init__(self, fx, ns, port=5060, domain='offhook.test', users=None,
-                 debug=2, name=None):
-        self.fx = fx
+                 debug=2, name=None, **options):
         self.ns = ns
-        self.address = ns.address
-        self.port = port
-        self.domain = domain
-        self.users = dict(users if users is not None
-                          else {'1001': 'pw1001', '1002': 'pw1002'})
-        self.host_port = f'{ns.address}:{port}'
-        self.uri = f'sip:{self.host_port}'
-        name = fx.unique(name or f'kamailio-{ns.address}')
-        self.rundir = fx.path(f'{name}-run')
-        os.makedirs(self.rundir)
-        self.cfg = fx.path(f'{name}.cfg')
-        self.pidfile = fx.path(f'{name}.pid')
-        text = ohtest.Kamailio.render(port=port, domain=domain,
-                                      users=self.users, debug=debug,
-                                      rundir=self.rundir)
-        text, n = re.subn(r'^(listen=(?:udp|tcp):|alias=")127\.0\.0\.1',
-                          lambda m: m.group(1) + ns.address, text,
-                          flags=re.M)
-        if n != 3:
-            raise ohtest.TestFailure(f'kamailio.cfg.in: expected 2 listen '
-                                     f'lines and 1 address alias, replaced {n}')
-        with open(self.cfg, 'w') as f:
-            f.write(text)
-        r = subprocess.run(ns.argv(['kamailio', '-c', '-f', self.cfg]),
-                           capture_output=True, text=True, timeout=30)
-        if r.returncode != 0:
-            raise ohtest.TestFailure(f'kamailio -c {self.cfg} failed:\n'
-                                     f'{(r.stdout + r.stderr)[-2000:]}')
-        self.proc = fx.spawn(name, ns.argv([
-            'kamailio', '-f', self.cfg, '-P', self.pidfile, '-DD', '-E',
-            '-m', '64', '-M', '8', '-Y', self.rundir]), env=ohtest.base_env(),
-            reserved=True)
-
-        def ready():
-            if not self.proc.alive():
-                raise ohtest.TestFailure(f'{name} exited with status '
-                                         f'{self.proc.returncode}')
-            return sip_options(ns, ns.address, port, 0.2) == 200
-        ohtest.wait_until(ready, 15, 0.05, f'{name} to answer OPTIONS')
-
-    def log_text(self):
-        return self.proc.log_text()
+        super().__init__(fx, port, domain, users, debug=debug,
+                         name=name or f'kamailio-{ns.address}',
+                         address=ns.address, prefix=ns.argv([]),
+                         new_socket=ns.socket, **options)
 
 
-class Capture:
-    """tshark inside a namespace, writing fx.tmp/<name>.pcap.
+class Capture(ohtest.Capture):
+    """ohtest.Capture with tshark inside a namespace, writing
+    fx.tmp/<name>.pcap; packets() reports the first occurrence of a field.
 
     marker=(ns, address): stop() first sends a datagram from ns to
     address:9 and waits until tshark has seen it, so that every packet sent
@@ -284,112 +222,19 @@ class Capture:
 
     def __init__(self, fx, ns, iface, filter='udp port 5060',
                  name='capture', marker=None):
-        self.fx = fx
-        name = fx.unique(name)
-        self.pcap = fx.path(f'{name}.pcap')
-        self.marker = marker
-        bpf = filter
         if marker:
-            bpf = f'({filter}) or (udp dst port 9)'
-        # -P: a summary line per packet in the log (for the marker)
-        self.proc = fx.spawn(name, ns.argv([
-            'tshark', '-n', '-l', '-P', '-i', iface, '-f', bpf,
-            '-w', self.pcap]), env=ohtest.base_env(), watch=True,
-            reserved=True)
-        self.proc.wait_output(r'Capturing on', 15)
-        self.stopped = False
-
-    def stop(self):
-        if self.stopped:
-            return
-        self.stopped = True
-        if self.marker and self.proc.alive():
-            src, address = self.marker
-            sock = src.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                sock.bind((src.address, 0))
-                sport = sock.getsockname()[1]
-                sock.sendto(b'netns-capture-marker', (address, 9))
-            finally:
-                sock.close()
-            self.proc.wait_output(rf'\b{sport}\s+(\u2192|->)\s+9\b', 10)
-        self.proc.stop(timeout=10, sig=signal.SIGINT)
-
-    def packets(self, display_filter, fields):
-        """[{field: value}] of the packets matching display_filter (stops
-        the capture first)."""
-        self.stop()
-        argv = ['tshark', '-n', '-r', self.pcap, '-Y', display_filter,
-                '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=f']
-        for f in fields:
-            argv += ['-e', f]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=60,
-                           env=ohtest.base_env())
-        if r.returncode != 0:
-            raise ohtest.TestFailure(f'tshark -r {self.pcap} failed: '
-                                     f'{r.stderr.strip()}')
-        rows = []
-        for line in r.stdout.splitlines():
-            values = line.split('\t')
-            values += [''] * (len(fields) - len(values))
-            rows.append(dict(zip(fields, values)))
-        return rows
-
-
-def _pid_bound(pid, address, port):
-    """Whether process pid's namespace has a socket on address:port."""
-    a, b, c, d = (int(x) for x in address.split('.'))
-    want = f'{d:02X}{c:02X}{b:02X}{a:02X}:{port:04X}'
-    for proto in ('udp', 'tcp'):
-        try:
-            with open(f'/proc/{pid}/net/{proto}') as f:
-                next(f)
-                for line in f:
-                    local = line.split()[1]
-                    if local == want or local == f'00000000:{port:04X}':
-                        return True
-        except OSError:
-            pass
-    return False
+            src, address = marker
+            marker = (src.socket, src.address, address)
+        super().__init__(fx, iface, filter, name, prefix=ns.argv([]),
+                         marker=marker, occurrence='f')
 
 
 class Sipp(ohtest.Sipp):
-    """sipp inside a namespace, bound to its address (ohtest.Sipp methods)."""
+    """ohtest.Sipp running inside a namespace, bound to its address."""
 
     def __init__(self, fx, ns, scenario, args=(), remote=None, name=None,
                  calls=1, timeout=30, port=5060, transport='u1'):
-        self.fx = fx
         self.ns = ns
-        self.local_port = port
-        path = scenario
-        if not os.path.exists(path):
-            path = os.path.join(ohtest.SIPP_DIR, scenario)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f'no SIPp scenario {scenario}')
-        label = os.path.splitext(os.path.basename(path))[0]
-        name = fx.unique(name or f'sipp-{label}')
-        self.name = name
-        self.msg_log = fx.path(f'{name}.msg.log')
-        self.err_log = fx.path(f'{name}.err.log')
-        argv = ['sipp', '-sf', os.path.abspath(path),
-                '-i', ns.address, '-p', str(port), '-t', transport,
-                '-m', str(calls), '-timeout', f'{timeout}s', '-timeout_error',
-                '-nostdin', '-trace_err', '-error_file', self.err_log,
-                '-trace_msg', '-message_file', self.msg_log,
-                '-trace_screen', '-screen_file',
-                fx.path(f'{name}.screen.log')] + [str(a) for a in args]
-        if remote:
-            argv.append(remote)
-        self._bound = timeout + 15
-        self.proc = fx.spawn(name, ns.argv(argv), env=ohtest.base_env(),
-                             cwd=fx.tmp, reserved=True)
-
-    def wait_bound(self, timeout=5):
-        def bound():
-            if not self.proc.alive():
-                raise ohtest.TestFailure(f'{self.name} exited with status '
-                                         f'{self.proc.returncode}')
-            return _pid_bound(self.proc.pid, self.ns.address,
-                              self.local_port)
-        ohtest.wait_until(bound, timeout, 0.02, f'{self.name} to bind '
-                          f'{self.ns.address}:{self.local_port}')
+        super().__init__(fx, scenario, args, remote, name, calls, timeout,
+                         local_port=port, transport=transport,
+                         address=ns.address, prefix=ns.argv([]))

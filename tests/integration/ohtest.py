@@ -100,25 +100,38 @@ Tone                    .stop(), .proc
 
 Kamailio(fx, port=5060, domain='offhook.test',
          users={'1001': 'pw1001', '1002': 'pw1002'}, algorithm=None,
-         qop=True, min_expires=0, debug=2, name='kamailio')
-    A real registrar + proxy on 127.0.0.1:port (UDP and TCP), realm = domain,
+         qop=True, min_expires=0, debug=2, name='kamailio',
+         address='127.0.0.1', prefix=(), new_socket=socket.socket)
+    A real registrar + proxy on address:port (UDP and TCP), realm = domain,
     configured from kamailio.cfg.in (see its header for the routing rules).
-    Returns once an OPTIONS probe got its 200.
-    .uri ('sip:127.0.0.1:5060'), .host_port ('127.0.0.1:5060'), .domain,
-    .users, .cfg (path), .proc, .options_ping(timeout=1, transport='udp')
-    -> status code or None.
-check_kamailio_config(path) -> (ok, output)   (``kamailio -c -f path``)
+    Returns once OPTIONS probes over UDP and TCP got their 200.
+    prefix: an argv prefix kamailio runs under, new_socket: what makes the
+    probes' sockets (netns.Kamailio: a namespace's Netns.argv([]) and
+    Netns.socket).  .uri ('sip:127.0.0.1:5060'), .host_port
+    ('127.0.0.1:5060'), .address, .port, .domain, .users, .cfg (path),
+    .proc, .log_text(), .options_ping(timeout=1, transport='udp') -> as
+    sip_options().
+    Kamailio.render(port, domain, users, ..., address='127.0.0.1') -> the
+    filled-in configuration text.
+check_kamailio_config(path, prefix=()) -> (ok, output)
+                        (``kamailio -c -f path`` under the argv prefix)
+sip_options(host, port=5060, transport='udp', timeout=1.0,
+            new_socket=socket.socket, call_id_host='ohtest')
+    One OPTIONS from a connected socket made by new_socket(family, type):
+    the status code, None when nothing came back, 'unreachable' when an
+    ICMP error (or a TCP RST) did.
 
 Sipp(fx, scenario, args=(), remote=None, name=None, calls=1, timeout=30,
-     local_port=None, transport='u1')
-    Runs sipp in the background.  scenario: a builtin name (``uac``,
-    ``uas``, ...), a path (relative names are looked up in
+     local_port=None, transport='u1', address='127.0.0.1', prefix=())
+    Runs sipp in the background, bound to address:local_port (prefix: an
+    argv prefix it runs under, e.g. Netns.argv([])).  scenario: a builtin
+    name (``uac``, ``uas``, ...), a path (relative names are looked up in
     tests/integration/sipp/ too), or XML text starting with '<'.
     Messages and errors are traced into fx.tmp (``<name>.msg.log``,
     ``<name>.err.log``); ``-m calls``, ``-timeout`` bound it.
     .wait(timeout=None) -> exit code (0: every call succeeded),
     .wait_bound(timeout=5) waits until its local port is bound (UAS),
-    .messages() -> str, .errors() -> str, .proc, .local_port.
+    .messages() -> str, .errors() -> str, .proc, .local_port, .address.
 
 Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
       exe=None, args=(), env=None, wait=True, timeout=30)
@@ -162,9 +175,17 @@ SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .close()
 variant_dict(d) -> GLib.Variant('a{sv}')
 
-Capture(fx, iface='lo', filter='udp port 5060', name='capture', sip_ports=())
+Capture(fx, iface='lo', filter='udp port 5060', name='capture', sip_ports=(),
+        prefix=(), marker=None, occurrence='a')
     tshark writing fx.tmp/<name>.pcap; returns once it is capturing.
     sip_ports: extra UDP/TCP ports to decode as SIP (5060 is known).
+    prefix: an argv prefix tshark runs under (e.g. Netns.argv([])).
+    marker=(new_socket, src, dst): stop() sends a datagram from src (a
+    socket made by new_socket(family, type)) to dst:9 and waits until
+    tshark saw it, so nothing sent before stop() is missing from the pcap;
+    None: 127.0.0.2 -> 127.0.0.1 on ``lo`` without a prefix, else none.
+    occurrence: a field that occurs more than once, 'a' all (joined by
+    spaces) or 'f' the first.
     .stop(), .packets(display_filter, fields) -> list of dicts,
     .sip_messages() -> list of dicts with keys: frame, time, src, sport,
         dst, dport, method, status, call_id, cseq, cseq_method, r_uri,
@@ -177,6 +198,7 @@ Constants: BUS_NAME, ROOT_PATH, MANAGER, ACCOUNT, CALL, ERROR_PREFIX.
 """
 
 import array
+import errno
 import math
 import os
 import re
@@ -1010,41 +1032,44 @@ class Pulse:
 
 # ---------------------------------------------------------------- Kamailio
 
-def check_kamailio_config(path):
-    r = subprocess.run(['kamailio', '-c', '-f', path], capture_output=True,
-                       text=True, timeout=30)
+def check_kamailio_config(path, prefix=()):
+    """``kamailio -c -f path`` (under the argv prefix, e.g. in a netns)."""
+    r = subprocess.run(list(prefix) + ['kamailio', '-c', '-f', path],
+                       capture_output=True, text=True, timeout=30)
     return r.returncode == 0, r.stdout + r.stderr
 
 
-def _sip_options(host, port, transport='udp', timeout=1.0):
-    """Send one OPTIONS to host:port; return the status code or None."""
-    branch = 'z9hG4bK' + uuid.uuid4().hex[:16]
-    callid = uuid.uuid4().hex
-    if transport == 'udp':
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    else:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def sip_options(host, port=5060, transport='udp', timeout=1.0,
+                new_socket=socket.socket, call_id_host='ohtest'):
+    """Send one OPTIONS to host:port from a connected socket made by
+    new_socket(family, type) (e.g. Netns.socket: from inside a namespace).
+
+    The status code; None when nothing came back in time (or on another
+    socket error); 'unreachable' when an ICMP error / RST did."""
+    tag = uuid.uuid4().hex
+    sock = new_socket(socket.AF_INET, socket.SOCK_DGRAM if transport == 'udp'
+                      else socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
-        sock.bind(('127.0.0.1', 0))
-        lport = sock.getsockname()[1]
+        sock.connect((host, port))
+        lhost, lport = sock.getsockname()
         msg = (f'OPTIONS sip:{host}:{port} SIP/2.0\r\n'
-               f'Via: SIP/2.0/{transport.upper()} 127.0.0.1:{lport};'
-               f'branch={branch};rport\r\n'
+               f'Via: SIP/2.0/{transport.upper()} {lhost}:{lport};'
+               f'branch=z9hG4bK{tag[:16]};rport\r\n'
                'Max-Forwards: 70\r\n'
-               f'From: <sip:probe@127.0.0.1:{lport}>;tag={callid[:8]}\r\n'
+               f'From: <sip:probe@{lhost}:{lport}>;tag={tag[:8]}\r\n'
                f'To: <sip:{host}:{port}>\r\n'
-               f'Call-ID: {callid}@ohtest\r\n'
+               f'Call-ID: {tag}@{call_id_host}\r\n'
                'CSeq: 1 OPTIONS\r\n'
                'Content-Length: 0\r\n\r\n').encode()
-        if transport == 'udp':
-            sock.sendto(msg, (host, port))
-            data, _ = sock.recvfrom(65535)
-        else:
-            sock.connect((host, port))
-            sock.sendall(msg)
-            data = sock.recv(65535)
-    except OSError:
+        sock.sendall(msg)
+        data = sock.recv(65535)
+    except socket.timeout:
+        return None
+    except OSError as e:
+        if e.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH,
+                       errno.ENETUNREACH):
+            return 'unreachable'
         return None
     finally:
         sock.close()
@@ -1053,17 +1078,25 @@ def _sip_options(host, port, transport='udp', timeout=1.0):
 
 
 class Kamailio:
-    """A real Kamailio registrar + proxy with digest auth (no database)."""
+    """A real Kamailio registrar + proxy with digest auth (no database).
+
+    address, prefix, new_socket: where it listens, the argv prefix it runs
+    under and how the readiness probes make their sockets; the defaults
+    are 127.0.0.1 in the test's own namespace (netns.Kamailio passes a
+    namespace's address, Netns.argv([]) and Netns.socket)."""
 
     def __init__(self, fx, port=5060, domain='offhook.test', users=None,
                  algorithm=None, qop=True, min_expires=0, debug=2,
-                 name='kamailio'):
+                 name='kamailio', address='127.0.0.1', prefix=(),
+                 new_socket=socket.socket):
         self.fx = fx
+        self.address = address
         self.port = port
         self.domain = domain
+        self.new_socket = new_socket
         self.users = dict(users if users is not None
                           else {'1001': 'pw1001', '1002': 'pw1002'})
-        self.host_port = f'127.0.0.1:{port}'
+        self.host_port = f'{address}:{port}'
         self.uri = f'sip:{self.host_port}'
         name = fx.unique(name)
         self.rundir = fx.path(f'{name}-run')
@@ -1074,27 +1107,27 @@ class Kamailio:
             f.write(self.render(port=port, domain=domain, users=self.users,
                                 algorithm=algorithm, qop=qop,
                                 min_expires=min_expires, debug=debug,
-                                rundir=self.rundir))
-        good, out = check_kamailio_config(self.cfg)
+                                rundir=self.rundir, address=address))
+        good, out = check_kamailio_config(self.cfg, prefix)
         if not good:
             raise TestFailure(f'kamailio -c {self.cfg} failed:\n{out[-2000:]}')
-        self.proc = fx.spawn(name, [
+        self.proc = fx.spawn(name, list(prefix) + [
             'kamailio', '-f', self.cfg, '-P', self.pidfile, '-DD', '-E',
             '-m', '64', '-M', '8', '-Y', self.rundir], env=base_env(),
             reserved=True)
 
         def ready():
             if not self.proc.alive():
-                raise TestFailure(f'kamailio exited with status '
+                raise TestFailure(f'{name} exited with status '
                                   f'{self.proc.returncode}')
             return (self.options_ping(0.2) == 200 and
                     self.options_ping(0.5, 'tcp') == 200)
-        wait_until(ready, 15, 0.05, 'kamailio to answer OPTIONS')
+        wait_until(ready, 15, 0.05, f'{name} to answer OPTIONS')
 
     @staticmethod
     def render(port, domain, users, algorithm=None, qop=True, min_expires=0,
-               debug=2, rundir='/tmp'):
-        """The filled-in kamailio.cfg.in, as text."""
+               debug=2, rundir='/tmp', address='127.0.0.1'):
+        """The filled-in kamailio.cfg.in, as text (listening on address)."""
         for u, pw in users.items():
             if not re.fullmatch(r'[A-Za-z0-9_.+-]+', u) or '"' in pw or \
                     '\\' in pw or '\n' in pw:
@@ -1112,10 +1145,19 @@ class Kamailio:
                  'MIN_EXPIRES': str(min_expires), 'DEBUG': str(debug),
                  'RUNDIR': rundir}
         text = re.sub(r'@([A-Z_]+)@', lambda m: subst[m.group(1)], text)
+        text, n = re.subn(r'^(listen=(?:udp|tcp):|alias=")127\.0\.0\.1',
+                          lambda m: m.group(1) + address, text, flags=re.M)
+        if n != 3:
+            raise TestFailure(f'{KAMAILIO_TEMPLATE}: expected 2 listen '
+                              f'lines and 1 address alias, replaced {n}')
         return text
 
     def options_ping(self, timeout=1.0, transport='udp'):
-        return _sip_options('127.0.0.1', self.port, transport, timeout)
+        return sip_options(self.address, self.port, transport, timeout,
+                           self.new_socket)
+
+    def log_text(self):
+        return self.proc.log_text()
 
 
 # -------------------------------------------------------------------- SIPp
@@ -1125,15 +1167,24 @@ _SIPP_BUILTINS = {'uac', 'uas', 'regexp', '3pcc-C-A', '3pcc-C-B',
                   'ooc_default'}
 
 
-def _port_bound(port, protos=('udp', 'tcp', 'udp6', 'tcp6')):
-    want = f':{port:04X}'
+def _port_bound(port, protos=('udp', 'tcp', 'udp6', 'tcp6'), pid='self',
+                address=None):
+    """Whether a socket is bound to port in process pid's network namespace
+    (address: an IPv4 address, then only on it or on 0.0.0.0)."""
+    if address is None:
+        wants = None
+    else:
+        a, b, c, d = (int(x) for x in address.split('.'))
+        wants = (f'{d:02X}{c:02X}{b:02X}{a:02X}:{port:04X}',
+                 f'00000000:{port:04X}')
     for proto in protos:
         try:
-            with open(f'/proc/net/{proto}') as f:
+            with open(f'/proc/{pid}/net/{proto}') as f:
                 next(f)
                 for line in f:
                     local = line.split()[1]
-                    if local.endswith(want):
+                    if (local in wants if wants else
+                            local.endswith(f':{port:04X}')):
                         return True
         except OSError:
             pass
@@ -1141,13 +1192,18 @@ def _port_bound(port, protos=('udp', 'tcp', 'udp6', 'tcp6')):
 
 
 class Sipp:
-    """sipp running in the background."""
+    """sipp running in the background, bound to address:local_port.
+
+    prefix: an argv prefix it runs under (e.g. Netns.argv([]): inside a
+    network namespace, where address is one of the namespace's)."""
 
     _next_port = 5070
 
     def __init__(self, fx, scenario, args=(), remote=None, name=None,
-                 calls=1, timeout=30, local_port=None, transport='u1'):
+                 calls=1, timeout=30, local_port=None, transport='u1',
+                 address='127.0.0.1', prefix=()):
         self.fx = fx
+        self.address = address
         if local_port is None:
             local_port = Sipp._next_port
             Sipp._next_port += 1
@@ -1177,7 +1233,7 @@ class Sipp:
         self.msg_log = fx.path(f'{name}.msg.log')
         self.err_log = fx.path(f'{name}.err.log')
         argv = ['sipp'] + scen + [
-            '-i', '127.0.0.1', '-p', str(local_port), '-t', transport,
+            '-i', address, '-p', str(local_port), '-t', transport,
             '-m', str(calls), '-timeout', f'{timeout}s', '-timeout_error',
             '-nostdin', '-trace_err', '-error_file', self.err_log,
             '-trace_msg', '-message_file', self.msg_log,
@@ -1186,8 +1242,8 @@ class Sipp:
         if remote:
             argv.append(remote)
         self._bound = timeout + 15
-        self.proc = fx.spawn(name, argv, env=base_env(), cwd=fx.tmp,
-                             reserved=True)
+        self.proc = fx.spawn(name, list(prefix) + argv, env=base_env(),
+                             cwd=fx.tmp, reserved=True)
 
     def wait_bound(self, timeout=5):
         """Wait until sipp listens on its local port (e.g. a UAS)."""
@@ -1195,9 +1251,10 @@ class Sipp:
             if not self.proc.alive():
                 raise TestFailure(f'{self.name} exited with status '
                                   f'{self.proc.returncode}')
-            return _port_bound(self.local_port)
-        wait_until(bound, timeout, 0.02, f'{self.name} to bind port '
-                   f'{self.local_port}')
+            return _port_bound(self.local_port, pid=self.proc.pid,
+                               address=self.address)
+        wait_until(bound, timeout, 0.02, f'{self.name} to bind '
+                   f'{self.address}:{self.local_port}')
 
     def wait(self, timeout=None):
         """Exit code of sipp (0: all calls succeeded)."""
@@ -1484,24 +1541,35 @@ _SIP_FIELDS = [
 class Capture:
     """tshark capturing into fx.tmp/<name>.pcap.
 
-    On ``lo`` the capture filter also lets through a marker datagram
-    (127.0.0.2 -> 127.0.0.1:9) that stop() sends and waits for, so that no
-    packet sent before stop() is lost in the kernel's capture buffer."""
+    stop() first sends a marker datagram (src -> dst:9) that the capture
+    filter also lets through and waits until tshark saw it, so that no
+    packet sent before stop() is lost in the kernel's capture buffer.
+    marker=(new_socket, src, dst): the socket is made by
+    new_socket(family, type) (e.g. Netns.socket) and bound to src; None:
+    127.0.0.2 -> 127.0.0.1 when capturing on ``lo`` without a prefix, else
+    no marker.  prefix: an argv prefix tshark runs under (e.g.
+    Netns.argv([]): inside a network namespace).  occurrence: how
+    packets() reports a field that occurs more than once, 'a' all
+    (space-separated) or 'f' the first."""
 
     MARKER_SRC = '127.0.0.2'
 
     def __init__(self, fx, iface='lo', filter='udp port 5060',
-                 name='capture', sip_ports=()):
+                 name='capture', sip_ports=(), prefix=(), marker=None,
+                 occurrence='a'):
         self.fx = fx
         name = fx.unique(name)
         self.pcap = fx.path(f'{name}.pcap')
         self.sip_ports = list(sip_ports)
         self.iface = iface
+        self.occurrence = occurrence
+        if marker is None and iface == 'lo' and not prefix:
+            marker = (socket.socket, self.MARKER_SRC, '127.0.0.1')
+        self.marker = marker
         bpf = filter or ''
-        if iface == 'lo' and bpf:
-            bpf = (f'({bpf}) or (udp dst port 9 and src host '
-                   f'{self.MARKER_SRC})')
-        argv = ['tshark', '-n', '-l', '-P', '-i', iface]
+        if marker and bpf:
+            bpf = f'({bpf}) or (udp dst port 9 and src host {marker[1]})'
+        argv = list(prefix) + ['tshark', '-n', '-l', '-P', '-i', iface]
         if bpf:
             argv += ['-f', bpf]
         argv += ['-w', self.pcap]
@@ -1516,12 +1584,13 @@ class Capture:
         if self.stopped:
             return
         self.stopped = True
-        if self.iface == 'lo' and self.proc.alive():
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if self.marker and self.proc.alive():
+            new_socket, src, dst = self.marker
+            sock = new_socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
-                sock.bind((self.MARKER_SRC, 0))
+                sock.bind((src, 0))
                 sport = sock.getsockname()[1]
-                sock.sendto(b'ohtest-capture-marker', ('127.0.0.1', 9))
+                sock.sendto(b'ohtest-capture-marker', (dst, 9))
             finally:
                 sock.close()
             self.proc.wait_output(rf'\b{sport}\s+(\u2192|->)\s+9\b', 10)
@@ -1534,17 +1603,19 @@ class Capture:
         return out
 
     def packets(self, display_filter, fields):
-        """[{field: value}] for the packets matching display_filter."""
+        """[{field: value}] for the packets matching display_filter (stops
+        the capture first)."""
         self.stop()
         argv = ['tshark', '-n', '-r', self.pcap] + self._decode_as() + [
             '-Y', display_filter, '-T', 'fields', '-E', 'separator=/t',
-            '-E', 'occurrence=a', '-E', 'aggregator=/s']
+            '-E', f'occurrence={self.occurrence}', '-E', 'aggregator=/s']
         for f in fields:
             argv += ['-e', f]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60,
                            env=base_env())
         if r.returncode != 0:
-            raise TestFailure(f'tshark -r failed: {r.stderr.strip()}')
+            raise TestFailure(f'tshark -r {self.pcap} failed: '
+                              f'{r.stderr.strip()}')
         rows = []
         for line in r.stdout.splitlines():
             values = line.split('\t')
