@@ -528,6 +528,9 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
   /* parse P-Asserted-Identity and the other extension headers too */
   sip_update_default_mclass (sip_extend_mclass (NULL));
   self->root = su_glib_root_create (NULL);
+  /* the stack runs on our main loop, not in a thread of its own: no hop
+   * between threads for every request and event */
+  su_root_threading (self->root, 0);
   g_source_attach (su_glib_root_gsource (self->root), NULL);
 
   if (strchr (address, ':'))
