@@ -548,6 +548,7 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
                           NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
                           NUTAG_KEEPALIVE (0),
                           SOATAG_AF (SOA_AF_IP4_IP6),
+                          TAG_IF (*settings->sip_address, SOATAG_ADDRESS (settings->sip_address)),
                           SOATAG_RTP_SELECT (SOA_RTP_SELECT_COMMON),
                           SOATAG_RTP_SORT (SOA_RTP_SORT_REMOTE),
                           NTATAG_CLIENT_RPORT (1),
