@@ -410,8 +410,10 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
   self->config = g_object_ref (config);
   self->account = account ? g_object_ref (account) : NULL;
   self->path = g_strdup_printf (CALL_PATH "%u", number);
-  self->ring_timer = g_timeout_add_seconds (oh_config_get_settings (config)->ring_timeout,
-                                            on_ring_timeout, self);
+  /* to the millisecond: g_timeout_add_seconds () groups timers and fires them
+   * a fraction of a second off */
+  self->ring_timer = g_timeout_add (oh_config_get_settings (config)->ring_timeout * 1000,
+                                    on_ring_timeout, self);
   g_signal_connect (sip, "event", G_CALLBACK (on_sip_event), self);
   return g_steal_pointer (&self);
 }
