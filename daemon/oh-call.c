@@ -5,7 +5,8 @@
 #include "oh-call.h"
 
 #include "oh-error.h"
-#include "oh-media-session.h"
+#include "oh-media-loader.h"
+#include "oh-rtp-ports.h"
 
 #define CALL_PATH "/org/offhook/Phone1/Call/"
 
@@ -23,7 +24,9 @@ struct _OhCall {
   OhAccount *account;       /* NULL for a direct-IP call */
   char *path;
   OhSipHandle *handle;
-  OhMediaSession *media;
+  OhRtpPorts *ports;
+  const OhMediaApi *media_api;
+  OhMediaSession *media;    /* from the first answer or early media on */
   char *proxy;              /* the proxy the INVITE went through */
   OhSipInvite invite;       /* kept for a retry through a backup proxy */
   OhSipMedia local;
@@ -63,7 +66,7 @@ static gboolean
 on_stats_timer (gpointer data)
 {
   OhCall *self = data;
-  g_autoptr(GVariant) stats = g_variant_ref_sink (oh_media_session_get_statistics (self->media));
+  g_autoptr(GVariant) stats = g_variant_ref_sink (self->media_api->get_statistics (self->media));
 
   if (!g_variant_equal (stats, oh_dbus_call_get_statistics (OH_DBUS_CALL (self))))
     oh_dbus_call_set_statistics (OH_DBUS_CALL (self), stats);
@@ -91,7 +94,8 @@ disconnect (OhCall *self, const char *reason, guint status)
     g_info ("call %s: RTP %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " received, %"
             G_GUINT64_FORMAT " lost", self->path, sent, received, lost);
   }
-  oh_media_session_stop (self->media);
+  if (self->media)
+    self->media_api->stop (self->media);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -185,13 +189,25 @@ on_media (OhCall *self, const OhSipEvent *event)
   g_autofree char *codec = g_strdup_printf ("%s/%u", event->encoding, event->clock_rate);
 
   oh_dbus_call_set_codec (OH_DBUS_CALL (self), codec);
-  if (!oh_media_session_start (self->media, event->media_address, event->media_port,
+  if (!self->media) {
+    const OhSettings *settings = oh_config_get_settings (self->config);
+
+    self->media_api = oh_media_loader_get (&error);
+    if (!self->media_api) {
+      g_warning ("call %s: no audio: %s", self->path, error->message);
+      return;
+    }
+    self->media = self->media_api->session_new (oh_rtp_ports_get_rtp_socket (self->ports),
+                                                oh_rtp_ports_get_rtcp_socket (self->ports),
+                                                settings->audio_source, settings->audio_sink);
+  }
+  if (!self->media_api->start (self->media, event->media_address, event->media_port,
                                event->payload, event->encoding, event->clock_rate, &error)) {
     g_warning ("call %s: %s", self->path, error->message);
     return;
   }
   g_info ("call %s: media %s to %s:%u from port %u", self->path, codec, event->media_address,
-          event->media_port, oh_media_session_get_port (self->media));
+          event->media_port, oh_rtp_ports_get_port (self->ports));
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -258,7 +274,7 @@ local_media (OhCall *self)
 {
   OhSipMedia media = {
     .address = oh_config_get_settings (self->config)->sip_address,
-    .port = oh_media_session_get_port (self->media),
+    .port = oh_rtp_ports_get_port (self->ports),
     .codecs = self->account ? oh_account_get_codecs (self->account) : NULL,
   };
   static const char * const defaults[] = { "pcmu", "pcma", NULL };
@@ -340,6 +356,7 @@ oh_call_dispose (GObject *object)
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
   g_clear_object (&self->media);
+  g_clear_object (&self->ports);
   g_clear_object (&self->sip);
   g_clear_object (&self->config);
   g_clear_object (&self->account);
@@ -390,9 +407,9 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
 {
   g_autoptr(OhCall) self = NULL;
   g_auto(GVariantDict) empty = G_VARIANT_DICT_INIT (NULL);
-  OhMediaSession *media = oh_media_session_new (oh_config_get_settings (config), error);
+  OhRtpPorts *ports = oh_rtp_ports_new (oh_config_get_settings (config), error);
 
-  if (!media)
+  if (!ports)
     return NULL;
   self = g_object_new (OH_TYPE_CALL,
                        "direction", direction,
@@ -405,7 +422,7 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
                        "sip-call-id", "",
                        "statistics", g_variant_dict_end (&empty),
                        NULL);
-  self->media = media;
+  self->ports = ports;
   self->sip = g_object_ref (sip);
   self->config = g_object_ref (config);
   self->account = account ? g_object_ref (account) : NULL;

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One call's media: RTP sockets and the GStreamer pipeline that carries audio. */
+/* One call's media: the GStreamer pipeline that carries its audio. Built as a
+ * module that offhookd loads at the first call that needs media, so that an
+ * idle phone never maps GStreamer. */
 #define G_LOG_DOMAIN "offhook-media"
 
 #include "oh-media-session.h"
 
-#include <gio/gio.h>
 #include <gst/gst.h>
 
-#include "oh-error.h"
-
-#define PORT_TRIES 64
 #define JITTER_BUFFER_MS 60
 #define PTIME_NS (20 * GST_MSECOND)
 
@@ -18,9 +16,8 @@ struct _OhMediaSession {
 
   char *source_device;
   char *sink_device;
-  GSocket *rtp_socket;
+  GSocket *rtp_socket;   /* owned by the core's OhRtpPorts, which outlives us */
   GSocket *rtcp_socket;
-  guint port;
 
   GstElement *pipeline;
   GstElement *jitterbuffer;
@@ -32,19 +29,6 @@ struct _OhMediaSession {
 };
 
 G_DEFINE_TYPE (OhMediaSession, oh_media_session, G_TYPE_OBJECT)
-
-static GSocket *
-bind_udp (GInetAddress *address, guint port)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (address, (guint16) port);
-
-  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
-                         G_SOCKET_PROTOCOL_UDP, NULL);
-  if (!socket || !g_socket_bind (socket, sa, FALSE, NULL))
-    return NULL;
-  return g_steal_pointer (&socket);
-}
 
 static GstPadProbeReturn
 on_packet (GstPad *pad, GstPadProbeInfo *info, gpointer counter)
@@ -131,10 +115,6 @@ oh_media_session_dispose (GObject *object)
   OhMediaSession *self = OH_MEDIA_SESSION (object);
 
   oh_media_session_stop (self);
-  if (self->rtp_socket)
-    g_socket_close (self->rtp_socket, NULL);
-  if (self->rtcp_socket)
-    g_socket_close (self->rtcp_socket, NULL);
   g_clear_object (&self->rtp_socket);
   g_clear_object (&self->rtcp_socket);
 
@@ -165,47 +145,16 @@ oh_media_session_init (OhMediaSession *self)
 {
 }
 
-/* Binds an even RTP port and the RTCP port above it from the configured range;
- * GStreamer is not touched until start. */
 OhMediaSession *
-oh_media_session_new (const OhSettings *settings, GError **error)
+oh_media_session_new (GSocket *rtp, GSocket *rtcp, const char *source, const char *sink)
 {
-  g_autoptr(OhMediaSession) self = g_object_new (OH_TYPE_MEDIA_SESSION, NULL);
-  g_autoptr(GInetAddress) address = NULL;
-  guint first = (settings->rtp_port_min + 1) & ~1u;
-  guint pairs = (settings->rtp_port_max - first + 1) / 2;
+  OhMediaSession *self = g_object_new (OH_TYPE_MEDIA_SESSION, NULL);
 
-  self->source_device = g_strdup (settings->audio_source);
-  self->sink_device = g_strdup (settings->audio_sink);
-
-  if (*settings->sip_address)
-    address = g_inet_address_new_from_string (settings->sip_address);
-  if (!address)
-    address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-
-  for (guint i = 0; pairs > 0 && i < PORT_TRIES; i++) {
-    guint port = first + 2 * g_random_int_range (0, (gint32) pairs);
-
-    self->rtp_socket = bind_udp (address, port);
-    if (!self->rtp_socket)
-      continue;
-    self->rtcp_socket = bind_udp (address, port + 1);
-    if (self->rtcp_socket) {
-      self->port = port;
-      return g_steal_pointer (&self);
-    }
-    g_clear_object (&self->rtp_socket);
-  }
-  g_set_error (error, OH_ERROR, OH_ERROR_BUSY, "no free RTP port pair in %u-%u",
-               settings->rtp_port_min, settings->rtp_port_max);
-  return NULL;
-}
-
-guint
-oh_media_session_get_port (OhMediaSession *self)
-{
-  g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), 0);
-  return self->port;
+  self->rtp_socket = g_object_ref (rtp);
+  self->rtcp_socket = g_object_ref (rtcp);
+  self->source_device = g_strdup (source);
+  self->sink_device = g_strdup (sink);
+  return self;
 }
 
 gboolean
@@ -230,7 +179,7 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
     if (g_ascii_strcasecmp (encoding, codecs[c].name) == 0)
       break;
   if (c == G_N_ELEMENTS (codecs)) {
-    g_set_error (error, OH_ERROR, OH_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported", encoding, clock_rate);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported", encoding, clock_rate);
     return FALSE;
   }
 
@@ -264,7 +213,7 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
     JITTER_BUFFER_MS, codecs[c].encoder, codecs[c].pay, payload);
   pipeline = gst_parse_launch (description, &local);
   if (!pipeline) {
-    g_set_error (error, OH_ERROR, OH_ERROR_FAILED, "cannot build the media pipeline: %s",
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the media pipeline: %s",
                  local ? local->message : "unknown error");
     return FALSE;
   }
@@ -313,7 +262,7 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
   self->pipeline = g_steal_pointer (&pipeline);
 
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    g_set_error (error, OH_ERROR, OH_ERROR_FAILED, "cannot start audio (is PulseAudio running?)");
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start audio (is PulseAudio running?)");
     oh_media_session_stop (self);
     return FALSE;
   }

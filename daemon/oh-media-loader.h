@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Loads the media module (GStreamer) the first time a call needs audio. */
+#pragma once
+
+#include "media/oh-media-session.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  __typeof__ (oh_media_session_new) *session_new;
+  __typeof__ (oh_media_session_start) *start;
+  __typeof__ (oh_media_session_stop) *stop;
+  __typeof__ (oh_media_session_get_statistics) *get_statistics;
+} OhMediaApi;
+
+const OhMediaApi *oh_media_loader_get (GError **error);
+
+G_END_DECLS
