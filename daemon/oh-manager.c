@@ -104,12 +104,12 @@ on_call_finished (OhCall *call, OhManager *self)
                               g_object_ref (call), g_object_unref);
 }
 
-/* Put a call of the list on the bus. */
 static void
-publish_call (OhManager *self, OhCall *call)
+add_call (OhManager *self, OhCall *call)
 {
   g_autoptr(GVariant) properties = NULL;
 
+  g_ptr_array_add (self->calls, call);
   export_object (self, oh_call_get_path (call), call, TRUE);
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
   sync_lists (self);
@@ -117,33 +117,6 @@ publish_call (OhManager *self, OhCall *call)
   oh_dbus_manager_emit_call_added (OH_DBUS_MANAGER (self), oh_call_get_path (call), properties);
   if (oh_call_is_over (call))
     on_call_finished (call, self);
-}
-
-static void
-add_call (OhManager *self, OhCall *call)
-{
-  g_ptr_array_add (self->calls, call);
-  publish_call (self, call);
-}
-
-typedef struct {
-  OhManager *self;
-  OhCall *call;
-  GDBusMethodInvocation *invocation;
-} Dialed;
-
-static gboolean
-publish_dialed_call (gpointer data)
-{
-  Dialed *d = data;
-
-  publish_call (d->self, d->call);
-  oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
-  g_object_unref (d->self);
-  g_object_unref (d->call);
-  g_object_unref (d->invocation);
-  g_free (d);
-  return G_SOURCE_REMOVE;
 }
 
 static guint
@@ -234,16 +207,8 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   g_info ("dialing %s from %s as %s", uri, account_path, oh_call_get_path (call));
-  g_ptr_array_add (self->calls, call);
-  {
-    /* The INVITE leaves when the main loop next runs the SIP stack; putting the
-     * call on the bus and answering can wait until just after that. */
-    Dialed *d = g_new (Dialed, 1);
-    d->self = g_object_ref (self);
-    d->call = g_object_ref (call);
-    d->invocation = g_object_ref (invocation);
-    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, publish_dialed_call, d, NULL);
-  }
+  add_call (self, call);
+  oh_dbus_manager_complete_dial (dbus, invocation, oh_call_get_path (call));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
