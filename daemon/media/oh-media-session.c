@@ -58,7 +58,9 @@ on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session
   self->jitterbuffer = g_object_ref (jitterbuffer);
 }
 
-/* rtpbin makes one source pad per remote SSRC: decode it to the speaker. */
+/* rtpbin makes one source pad per remote SSRC: decode it to the speaker. The
+ * jitter buffer already paces the packets; the sink plays what it gets rather
+ * than waiting on a clock that a busy machine can push far off. */
 static void
 on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
 {
@@ -73,7 +75,7 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
     return;
 
   description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! "
-                                 "pulsesink name=speaker async=false", self->depay, self->decoder);
+                                 "pulsesink name=speaker async=false sync=false", self->depay, self->decoder);
   bin = gst_parse_bin_from_description (description, TRUE, &error);
   if (!bin) {
     g_warning ("cannot build the playback branch: %s", error->message);
