@@ -11,6 +11,7 @@
 #define CALL_PATH "/org/offhook/Phone1/Call/"
 
 enum {
+  SIGNAL_INVITE_SENT,
   SIGNAL_FINISHED,
   N_SIGNALS
 };
@@ -37,6 +38,7 @@ struct _OhCall {
   guint local_status;
   guint ring_timer;
   guint stats_timer;
+  gboolean invite_sent;
 };
 
 G_DEFINE_TYPE (OhCall, oh_call, OH_DBUS_TYPE_CALL_SKELETON)
@@ -227,6 +229,12 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     else if (event->status >= 200 && event->status < 300 && event->remote_name)
       oh_dbus_call_set_remote_name (dbus, event->remote_name);
     break;
+  case OH_SIP_EVENT_SENT:
+    if (!self->invite_sent) {
+      self->invite_sent = TRUE;
+      g_signal_emit (self, signals[SIGNAL_INVITE_SENT], 0);
+    }
+    break;
   case OH_SIP_EVENT_MEDIA:
     on_media (self, event);
     break;
@@ -382,6 +390,10 @@ oh_call_class_init (OhCallClass *klass)
   G_OBJECT_CLASS (klass)->dispose = oh_call_dispose;
   G_OBJECT_CLASS (klass)->finalize = oh_call_finalize;
 
+  /* the first INVITE of an outgoing call went out */
+  signals[SIGNAL_INVITE_SENT] =
+    g_signal_new ("invite-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
   /* the call reached "disconnected" */
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -99,17 +99,19 @@ remove_call (gpointer data)
 static void
 on_call_finished (OhCall *call, OhManager *self)
 {
+  if (g_object_get_data (G_OBJECT (call), "oh-manager"))
+    return;   /* already on its way out */
   g_object_set_data (G_OBJECT (call), "oh-manager", self);
   g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, CALL_LINGER_S, remove_call,
                               g_object_ref (call), g_object_unref);
 }
 
+/* Put a call of the list on the bus. */
 static void
-add_call (OhManager *self, OhCall *call)
+publish_call (OhManager *self, OhCall *call)
 {
   g_autoptr(GVariant) properties = NULL;
 
-  g_ptr_array_add (self->calls, call);
   export_object (self, oh_call_get_path (call), call, TRUE);
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
   sync_lists (self);
@@ -117,6 +119,48 @@ add_call (OhManager *self, OhCall *call)
   oh_dbus_manager_emit_call_added (OH_DBUS_MANAGER (self), oh_call_get_path (call), properties);
   if (oh_call_is_over (call))
     on_call_finished (call, self);
+}
+
+static void
+add_call (OhManager *self, OhCall *call)
+{
+  g_ptr_array_add (self->calls, call);
+  publish_call (self, call);
+}
+
+#define PUBLISH_BOUND_MS 100
+
+/* A dialled call goes on the bus, and Dial() returns, once its INVITE has
+ * left: that work does not delay the INVITE. */
+typedef struct {
+  OhManager *self;
+  OhCall *call;
+  GDBusMethodInvocation *invocation;
+  guint bound;
+} Dialed;
+
+static void
+publish_dialed (Dialed *d)
+{
+  g_signal_handlers_disconnect_by_data (d->call, d);
+  g_clear_handle_id (&d->bound, g_source_remove);
+  publish_call (d->self, d->call);
+  oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
+  g_object_unref (d->self);
+  g_object_unref (d->call);
+  g_object_unref (d->invocation);
+  g_free (d);
+}
+
+static gboolean
+on_publish_bound (gpointer data)
+{
+  Dialed *d = data;
+
+  /* the stack said nothing yet: do not keep the caller waiting */
+  d->bound = 0;
+  publish_dialed (d);
+  return G_SOURCE_REMOVE;
 }
 
 static guint
@@ -207,8 +251,17 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   g_info ("dialing %s from %s as %s", uri, account_path, oh_call_get_path (call));
-  add_call (self, call);
-  oh_dbus_manager_complete_dial (dbus, invocation, oh_call_get_path (call));
+  g_ptr_array_add (self->calls, call);
+  {
+    Dialed *d = g_new0 (Dialed, 1);
+
+    d->self = g_object_ref (self);
+    d->call = g_object_ref (call);
+    d->invocation = g_object_ref (invocation);
+    g_signal_connect_swapped (call, "invite-sent", G_CALLBACK (publish_dialed), d);
+    g_signal_connect_swapped (call, "finished", G_CALLBACK (publish_dialed), d);
+    d->bound = g_timeout_add (PUBLISH_BOUND_MS, on_publish_bound, d);
+  }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -340,7 +340,10 @@ on_state (OhSipHandle *h, tagi_t tags[])
   if (callstate == nua_callstate_completing || callstate == nua_callstate_completed ||
       callstate == nua_callstate_ready)
     h->answered = TRUE;
-  if (callstate == nua_callstate_ready) {
+  if (callstate == nua_callstate_calling) {
+    OhSipEvent event = { .type = OH_SIP_EVENT_SENT };
+    emit (h, &event);
+  } else if (callstate == nua_callstate_ready) {
     OhSipEvent event = { .type = OH_SIP_EVENT_ESTABLISHED };
     emit (h, &event);
   } else if (callstate == nua_callstate_terminated) {

@@ -15,6 +15,7 @@ typedef struct _OhSipHandle OhSipHandle;
 typedef enum {
   OH_SIP_EVENT_REGISTER,    /* final answer to REGISTER; expires > 0 when bound */
   OH_SIP_EVENT_UNREGISTER,  /* final answer to the un-REGISTER */
+  OH_SIP_EVENT_SENT,        /* our INVITE went out */
   OH_SIP_EVENT_PROGRESS,    /* answer to our INVITE: 1xx, 2xx or a final failure */
   OH_SIP_EVENT_MEDIA,       /* offer/answer done: the media fields are valid */
   OH_SIP_EVENT_ESTABLISHED, /* the dialog is confirmed (ACK sent or received) */
