@@ -214,32 +214,6 @@ on_media (OhCall *self, const OhSipEvent *event)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
 
-static gboolean
-prepare_media (gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  const OhMediaApi *api = oh_media_loader_get (&error);
-
-  if (api)
-    api->prepare ();
-  else
-    g_warning ("no audio: %s", error->message);
-  return G_SOURCE_REMOVE;
-}
-
-/* Load and initialise the media engine while the call rings, once the main
- * loop has nothing more urgent to do. */
-static void
-prepare_media_soon (void)
-{
-  static gboolean done;
-
-  if (done)
-    return;
-  done = TRUE;
-  g_idle_add_full (G_PRIORITY_LOW, prepare_media, NULL, NULL);
-}
-
 static void
 on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent *event, OhCall *self)
 {
@@ -259,7 +233,6 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     if (!self->invite_sent) {
       self->invite_sent = TRUE;
       g_signal_emit (self, signals[SIGNAL_INVITE_SENT], 0);
-      prepare_media_soon ();
     }
     break;
   case OH_SIP_EVENT_MEDIA:
@@ -564,7 +537,6 @@ oh_call_ring (OhCall *self)
 {
   g_return_if_fail (OH_IS_CALL (self));
   oh_sip_respond (self->handle, 180, "Ringing", NULL);
-  prepare_media_soon ();
 }
 
 /* Refuse a ringing incoming call with @status. */

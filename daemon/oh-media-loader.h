@@ -11,7 +11,6 @@ typedef struct {
   __typeof__ (oh_media_session_start) *start;
   __typeof__ (oh_media_session_stop) *stop;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
-  __typeof__ (oh_media_session_prepare) *prepare;
 } OhMediaApi;
 
 const OhMediaApi *oh_media_loader_get (GError **error);

@@ -147,15 +147,6 @@ oh_media_session_init (OhMediaSession *self)
 {
 }
 
-/* Initialise GStreamer (reads its plugin registry): tens of milliseconds that
- * offhookd spends while a call rings rather than when it is answered. */
-void
-oh_media_session_prepare (void)
-{
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
-}
-
 OhMediaSession *
 oh_media_session_new (GSocket *rtp, GSocket *rtcp, const char *source, const char *sink)
 {
@@ -205,7 +196,8 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
     return TRUE;
   }
 
-  oh_media_session_prepare ();
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
 
   g_free (self->depay);
   g_free (self->decoder);

@@ -23,6 +23,5 @@ gboolean        oh_media_session_start          (OhMediaSession   *self,
                                                  GError          **error);
 void            oh_media_session_stop           (OhMediaSession   *self);
 GVariant       *oh_media_session_get_statistics (OhMediaSession   *self);
-void            oh_media_session_prepare        (void);
 
 G_END_DECLS
