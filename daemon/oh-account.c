@@ -297,14 +297,13 @@ on_proxy_resolved (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
 
+  g_free (r);
   if (!addresses) {
-    g_free (r);
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       g_message ("account %s: cannot resolve a proxy: %s",
                  oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)), error->message);
     return;
   }
-  g_free (r);
   for (GList *l = addresses; l; l = l->next) {
     g_autofree char *address = g_inet_address_to_string (l->data);
     g_hash_table_add (self->trusted, g_strdup_printf ("%s:%s", address, port));
@@ -313,7 +312,8 @@ on_proxy_resolved (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 /* Learn the addresses of the proxies (or of the AOR's domain when there are
- * none), so that accept-direct-calls=false can tell their INVITEs from others. */
+ * none), so that accept-direct-calls=false can tell their INVITEs from others;
+ * with the default (true) nothing needs looking up. */
 static void
 update_trusted (OhAccount *self)
 {
@@ -326,6 +326,8 @@ update_trusted (OhAccount *self)
   g_clear_object (&self->resolving);
   self->resolving = g_cancellable_new ();
   g_hash_table_remove_all (self->trusted);
+  if (setting_bool (self, "accept-direct-calls", TRUE))
+    return;
 
   if (self->proxies[0])
     g_strv_builder_addv (builder, (const char **) self->proxies);
