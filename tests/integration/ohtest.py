@@ -171,6 +171,10 @@ Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
         bool -> b, int -> u, list -> as, GLib.Variant as is)
     .dial(target, **options) -> call object path
     .stop(timeout=10) -> exit code
+registered_phone(fx, name, pulse, kam, user, sip_port, **settings)
+    -> (Phone, account path): a Phone on its own Bus whose account 'work'
+    (sip:USER@kam.domain, password from kam.users, extra Update settings)
+    is registered through kam.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .close()
 variant_dict(d) -> GLib.Variant('a{sv}')
@@ -1536,6 +1540,15 @@ _SIP_FIELDS = [
     ('sdp_media', 'sdp.media'),
     ('sdp_address', 'sdp.connection_info.address'),
 ]
+
+
+def registered_phone(fx, name, pulse, kam, user, sip_port, **settings):
+    """A Phone on its own bus, registered as USER through Kamailio."""
+    phone = Phone(fx, name, Bus(fx, f'bus_{name}'), pulse, sip_port=sip_port)
+    account = phone.add_account('work', f'sip:{user}@{kam.domain}', [kam.uri],
+                                user, kam.users[user], **settings)
+    phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)
+    return phone, account
 
 
 class Capture:

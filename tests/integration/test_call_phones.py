@@ -69,14 +69,8 @@ def call_once(a, b, pulse, hangup_side):
 with ohtest.Fixture('call-phones', timeout=150) as fx:
     kam = ohtest.Kamailio(fx)
     pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b'])
-    bus_a = ohtest.Bus(fx, 'bus_a')
-    bus_b = ohtest.Bus(fx, 'bus_b')
-    a = ohtest.Phone(fx, 'a', bus_a, pulse, sip_port=5062)
-    b = ohtest.Phone(fx, 'b', bus_b, pulse, sip_port=5064)
-    acc_a = a.add_account('work', 'sip:1001@offhook.test', [kam.uri], '1001', 'pw1001')
-    acc_b = b.add_account('work', 'sip:1002@offhook.test', [kam.uri], '1002', 'pw1002')
-    a.wait_prop(acc_a, 'Account', 'RegistrationState', 'registered', 10)
-    b.wait_prop(acc_b, 'Account', 'RegistrationState', 'registered', 10)
+    a, acc_a = ohtest.registered_phone(fx, 'a', pulse, kam, '1001', 5062)
+    b, acc_b = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064)
     ok('both phones registered')
 
     call_once(a, b, pulse, 'b')

@@ -56,13 +56,9 @@ SCANNER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 with ohtest.Fixture('direct-calls', timeout=90) as fx:
     kam = ohtest.Kamailio(fx)
     pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b'])
-    a = ohtest.Phone(fx, 'a', ohtest.Bus(fx, 'bus_a'), pulse, sip_port=5062)
-    b = ohtest.Phone(fx, 'b', ohtest.Bus(fx, 'bus_b'), pulse, sip_port=5064)
-    acc_a = a.add_account('work', 'sip:1001@offhook.test', [kam.uri], '1001', 'pw1001',
-                          accept_direct_calls=False)
-    acc_b = b.add_account('work', 'sip:1002@offhook.test', [kam.uri], '1002', 'pw1002')
-    a.wait_prop(acc_a, 'Account', 'RegistrationState', 'registered', 10)
-    b.wait_prop(acc_b, 'Account', 'RegistrationState', 'registered', 10)
+    a, acc_a = ohtest.registered_phone(fx, 'a', pulse, kam, '1001', 5062,
+                                       accept_direct_calls=False)
+    b, acc_b = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064)
 
     added = a.watch_signal(None, 'Manager', 'CallAdded')
     scanner = ohtest.Sipp(fx, SCANNER % '480', remote='127.0.0.1:5062', timeout=10)
