@@ -50,6 +50,7 @@ static const struct {
   { "username", "s", NULL, TRUE },
 };
 
+static const char * const supported_codecs[] = { "pcmu", "pcma", "g722", "opus", NULL };
 static const char *default_codecs[] = { "pcmu", "pcma", NULL };
 
 struct _OhAccount {
@@ -164,9 +165,9 @@ check_codecs (const char *key, GVariant *value, GError **error)
     return FALSE;
   }
   for (guint i = 0; codecs[i]; i++)
-    if (!g_strv_contains (default_codecs, codecs[i])) {
+    if (!g_strv_contains (supported_codecs, codecs[i])) {
       g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
-                   "%s: '%s' is not a supported codec (supported: pcmu, pcma)", key, codecs[i]);
+                   "%s: '%s' is not a supported codec (supported: pcmu, pcma, g722, opus)", key, codecs[i]);
       return FALSE;
     }
   return TRUE;
@@ -914,6 +915,14 @@ oh_account_get_codecs (OhAccount *self)
 {
   g_return_val_if_fail (OH_IS_ACCOUNT (self), NULL);
   return (const char * const *) self->codecs;
+}
+
+/* How this account sends DTMF: "rfc4733", "info" or "inband". */
+const char *
+oh_account_get_dtmf (OhAccount *self)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), NULL);
+  return setting_string (self, "dtmf", "rfc4733");
 }
 
 /* A call found @failed unreachable: move on to the next proxy (registration

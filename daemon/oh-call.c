@@ -8,7 +8,13 @@
 #include "oh-media-loader.h"
 #include "oh-rtp-ports.h"
 
+#include <string.h>
+
 #define CALL_PATH "/org/offhook/Phone1/Call/"
+#define DTMF_TONE_MS 100   /* each digit sounds this long… */
+#define DTMF_GAP_MS 100    /* …and is followed by this much silence */
+#define DTMF_PAUSE_MS 500  /* a ',' in SendDtmf */
+#define MAX_DTMF_DIGITS 256
 
 enum {
   SIGNAL_INVITE_SENT,
@@ -39,6 +45,9 @@ struct _OhCall {
   guint ring_timer;
   guint stats_timer;
   gboolean invite_sent;
+  GString *dtmf_queue;      /* digits SendDtmf has still to send */
+  guint dtmf_timer;
+  char dtmf_sounding;       /* the digit whose tone or events are on */
 };
 
 G_DEFINE_TYPE (OhCall, oh_call, OH_DBUS_TYPE_CALL_SKELETON)
@@ -83,6 +92,8 @@ disconnect (OhCall *self, const char *reason, guint status)
   if (is_over (self))
     return;
   g_clear_handle_id (&self->ring_timer, g_source_remove);
+  g_clear_handle_id (&self->dtmf_timer, g_source_remove);
+  g_string_truncate (self->dtmf_queue, 0);
   if (self->stats_timer) {
     GVariant *stats;
     guint64 sent = 0, received = 0, lost = 0;
@@ -185,10 +196,43 @@ on_ended (OhCall *self, const OhSipEvent *event)
 }
 
 static void
+on_dtmf_received (OhCall *self, char digit)
+{
+  char text[2] = { digit, '\0' };
+
+  g_info ("call %s: DTMF %s received", self->path, text);
+  oh_dbus_call_emit_dtmf_received (OH_DBUS_CALL (self), text);
+}
+
+static void
+on_media_dtmf (OhMediaSession *media, char digit, OhCall *self)
+{
+  on_dtmf_received (self, digit);
+}
+
+static const char *
+dtmf_method (OhCall *self)
+{
+  return self->account ? oh_account_get_dtmf (self->account) : "rfc4733";
+}
+
+static void
 on_media (OhCall *self, const OhSipEvent *event)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *codec = g_strdup_printf ("%s/%u", event->encoding, event->clock_rate);
+  OhMediaParams params = {
+    .remote_address = event->media_address,
+    .remote_port = event->media_port,
+    .encoding = event->encoding,
+    .clock_rate = event->clock_rate,
+    .send_payload = event->send_payload,
+    .recv_payload = event->recv_payload,
+    .ptime = event->ptime,
+    .dtmf_send_payload = event->dtmf_send_payload,
+    .dtmf_recv_payload = event->dtmf_recv_payload,
+    .dtmf_clock_rate = event->dtmf_clock_rate,
+  };
 
   oh_dbus_call_set_codec (OH_DBUS_CALL (self), codec);
   if (!self->media) {
@@ -202,14 +246,15 @@ on_media (OhCall *self, const OhSipEvent *event)
     self->media = self->media_api->session_new (oh_rtp_ports_get_rtp_socket (self->ports),
                                                 oh_rtp_ports_get_rtcp_socket (self->ports),
                                                 settings->audio_source, settings->audio_sink);
+    g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
   }
-  if (!self->media_api->start (self->media, event->media_address, event->media_port,
-                               event->payload, event->encoding, event->clock_rate, &error)) {
+  if (!self->media_api->start (self->media, &params, &error)) {
     g_warning ("call %s: %s", self->path, error->message);
     return;
   }
-  g_info ("call %s: media %s to %s:%u from port %u", self->path, codec, event->media_address,
-          event->media_port, oh_rtp_ports_get_port (self->ports));
+  g_info ("call %s: media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u", self->path, codec,
+          params.send_payload, params.recv_payload, params.dtmf_send_payload, params.dtmf_recv_payload,
+          event->media_address, event->media_port, oh_rtp_ports_get_port (self->ports));
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -248,6 +293,9 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
   case OH_SIP_EVENT_ENDED:
     on_ended (self, event);
     break;
+  case OH_SIP_EVENT_DTMF:
+    on_dtmf_received (self, event->digit);
+    break;
   default:
     break;
   }
@@ -284,6 +332,8 @@ local_media (OhCall *self)
     .address = oh_config_get_settings (self->config)->sip_address,
     .port = oh_rtp_ports_get_port (self->ports),
     .codecs = self->account ? oh_account_get_codecs (self->account) : NULL,
+    /* "inband" offers no telephone-event, so both sides fall back to tones */
+    .dtmf_events = !g_str_equal (dtmf_method (self), "inband"),
   };
   static const char * const defaults[] = { "pcmu", "pcma", NULL };
 
@@ -353,6 +403,76 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* One step of SendDtmf: end the sounding digit, then start the next one (or
+ * pause for a ','). SIP INFO carries the digit's duration itself. */
+static gboolean
+on_dtmf_step (gpointer data)
+{
+  OhCall *self = data;
+  gboolean info = g_str_equal (dtmf_method (self), "info");
+  guint wait;
+  char digit;
+
+  self->dtmf_timer = 0;
+  if (self->dtmf_sounding) {
+    if (self->media)
+      self->media_api->send_dtmf (self->media, self->dtmf_sounding, FALSE);
+    self->dtmf_sounding = 0;
+    self->dtmf_timer = g_timeout_add (DTMF_GAP_MS, on_dtmf_step, self);
+    return G_SOURCE_REMOVE;
+  }
+  if (self->dtmf_queue->len == 0)
+    return G_SOURCE_REMOVE;
+
+  digit = self->dtmf_queue->str[0];
+  g_string_erase (self->dtmf_queue, 0, 1);
+  if (digit == ',') {
+    wait = DTMF_PAUSE_MS;
+  } else if (info) {
+    oh_sip_send_dtmf_info (self->handle, digit, DTMF_TONE_MS);
+    wait = DTMF_TONE_MS + DTMF_GAP_MS;
+  } else {
+    if (self->media)
+      self->media_api->send_dtmf (self->media, digit, TRUE);
+    self->dtmf_sounding = digit;
+    wait = DTMF_TONE_MS;
+  }
+  self->dtmf_timer = g_timeout_add (wait, on_dtmf_step, self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+handle_send_dtmf (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *digits)
+{
+  OhCall *self = OH_CALL (dbus);
+  gsize bad;
+
+  if (!g_str_equal (state (self), "active")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "DTMF needs an active call; this one is %s", state (self));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!*digits || strlen (digits) > MAX_DTMF_DIGITS) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                           "give 1 to %d DTMF digits", MAX_DTMF_DIGITS);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  bad = strspn (digits, "0123456789*#ABCDabcd,");
+  if (digits[bad]) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                           "'%.1s' at position %zu is not a DTMF digit "
+                                           "(0-9 * # A-D, ',' pauses)", digits + bad, bad + 1);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  for (const char *p = digits; *p; p++)
+    g_string_append_c (self->dtmf_queue, g_ascii_toupper (*p));
+  g_info ("call %s: sending DTMF %s by %s", self->path, digits, dtmf_method (self));
+  if (!self->dtmf_timer)
+    on_dtmf_step (self);
+  oh_dbus_call_complete_send_dtmf (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 oh_call_dispose (GObject *object)
 {
@@ -360,9 +480,12 @@ oh_call_dispose (GObject *object)
 
   g_clear_handle_id (&self->ring_timer, g_source_remove);
   g_clear_handle_id (&self->stats_timer, g_source_remove);
+  g_clear_handle_id (&self->dtmf_timer, g_source_remove);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
+  if (self->media)
+    g_signal_handlers_disconnect_by_data (self->media, self);
   g_clear_object (&self->media);
   g_clear_object (&self->ports);
   g_clear_object (&self->sip);
@@ -381,6 +504,7 @@ oh_call_finalize (GObject *object)
   g_free (self->from_uri);
   g_free (self->from_name);
   g_free (self->to_uri);
+  g_string_free (self->dtmf_queue, TRUE);
   G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
 }
 
@@ -403,12 +527,13 @@ oh_call_class_init (OhCallClass *klass)
 static void
 oh_call_init (OhCall *self)
 {
+  self->dtmf_queue = g_string_new (NULL);
   g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
   g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
   g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
   g_signal_connect (self, "handle-hold", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-resume", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_send_dtmf), NULL);
   g_signal_connect (self, "handle-transfer", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (oh_error_handle_not_supported), NULL);
 }

@@ -176,7 +176,9 @@ registered_phone(fx, name, pulse, kam, user, sip_port, **settings)
     (sip:USER@kam.domain, password from kam.users, extra Update settings)
     is registered through kam.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
-                        .events (list of args tuples), .close()
+                        .events (list of args tuples), .times (arrival,
+                        time.monotonic()), .collect(count, timeout) ->
+                        [(args, time)] without raising, .close()
 variant_dict(d) -> GLib.Variant('a{sv}')
 
 Capture(fx, iface='lo', filter='udp port 5060', name='capture', sip_ports=(),
@@ -745,6 +747,7 @@ class SignalWatch:
     def __init__(self, conn, sender, path, iface, signal_name):
         self.conn = conn
         self.events = []
+        self.times = []
         self._seen = 0
         self.what = f'{iface}.{signal_name} on {path}'
         self._sid = conn.signal_subscribe(
@@ -753,6 +756,14 @@ class SignalWatch:
 
     def _on_signal(self, conn, sender, path, iface, name, params):
         self.events.append(tuple(params.unpack()))
+        self.times.append(time.monotonic())
+
+    def collect(self, count, timeout):
+        """Every emission so far as [(args, monotonic arrival time)], once
+        there are count of them or timeout seconds passed (no error: the
+        caller checks what it got)."""
+        _iterate_until(lambda: len(self.events) >= count, timeout)
+        return list(zip(self.events, self.times))
 
     def wait(self, timeout=10, predicate=None):
         """The next (not yet returned) emission matching predicate(args)."""
