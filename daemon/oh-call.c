@@ -15,6 +15,7 @@
 #define DTMF_GAP_MS 100    /* …and is followed by this much silence */
 #define DTMF_PAUSE_MS 500  /* a ',' in SendDtmf */
 #define MAX_DTMF_DIGITS 256
+#define FAILURE_TONE_MS 3000 /* busy or congestion after a call that failed */
 
 enum {
   SIGNAL_INVITE_SENT,
@@ -28,6 +29,7 @@ struct _OhCall {
 
   OhSip *sip;
   OhConfig *config;
+  OhTones *tones;
   OhAccount *account;       /* NULL for a direct-IP call */
   char *path;
   OhSipHandle *handle;
@@ -45,6 +47,7 @@ struct _OhCall {
   guint ring_timer;
   guint stats_timer;
   gboolean invite_sent;
+  gboolean early_media;     /* the far end's audio plays before the answer */
   GString *dtmf_queue;      /* digits SendDtmf has still to send */
   guint dtmf_timer;
   char dtmf_sounding;       /* the digit whose tone or events are on */
@@ -84,6 +87,23 @@ on_stats_timer (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An outgoing call that failed by itself: the caller hears why for a while. */
+static void
+failure_tone (OhCall *self, const char *reason)
+{
+  const char *tone = NULL;
+
+  if (self->local_reason || oh_dbus_call_get_connect_time (OH_DBUS_CALL (self)) ||
+      !g_str_equal (oh_dbus_call_get_direction (OH_DBUS_CALL (self)), "outgoing"))
+    return;
+  if (g_str_equal (reason, "busy") || g_str_equal (reason, "rejected"))
+    tone = "busy";
+  else if (g_str_equal (reason, "failed") || g_str_equal (reason, "no-answer"))
+    tone = "congestion";
+  if (tone)
+    oh_tones_play (self->tones, self, tone, FAILURE_TONE_MS, NULL);
+}
+
 static void
 disconnect (OhCall *self, const char *reason, guint status)
 {
@@ -110,6 +130,8 @@ disconnect (OhCall *self, const char *reason, guint status)
   if (self->media)
     self->media_api->stop (self->media);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
+  oh_tones_stop (self->tones, self);
+  failure_tone (self, reason);
 
   g_object_freeze_notify (G_OBJECT (self));
   oh_dbus_call_set_disconnect_reason (dbus, reason);
@@ -235,8 +257,12 @@ on_media (OhCall *self, const OhSipEvent *event)
   };
 
   oh_dbus_call_set_codec (OH_DBUS_CALL (self), codec);
+  /* before the answer: announcements or the far end's ringback, not ours */
+  if (!oh_dbus_call_get_connect_time (OH_DBUS_CALL (self)))
+    self->early_media = TRUE;
+  oh_tones_stop (self->tones, self);
   if (!self->media) {
-    const OhSettings *settings = oh_config_get_settings (self->config);
+    OhAudio *audio = oh_tones_get_audio (self->tones);
 
     self->media_api = oh_media_loader_get (&error);
     if (!self->media_api) {
@@ -245,7 +271,7 @@ on_media (OhCall *self, const OhSipEvent *event)
     }
     self->media = self->media_api->session_new (oh_rtp_ports_get_rtp_socket (self->ports),
                                                 oh_rtp_ports_get_rtcp_socket (self->ports),
-                                                settings->audio_source, settings->audio_sink);
+                                                oh_audio_get_source (audio), oh_audio_get_sink (audio));
     g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
   }
   if (!self->media_api->start (self->media, &params, &error)) {
@@ -271,6 +297,8 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
   case OH_SIP_EVENT_PROGRESS:
     if (event->status >= 180 && event->status < 200 && g_str_equal (state (self), "dialing"))
       set_state (self, "alerting");
+    if (event->status >= 180 && event->status < 200 && !self->early_media)
+      oh_tones_play (self->tones, self, "ringback", 0, NULL);
     else if (event->status >= 200 && event->status < 300 && event->remote_name)
       oh_dbus_call_set_remote_name (dbus, event->remote_name);
     break;
@@ -287,6 +315,7 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     if (!oh_dbus_call_get_connect_time (dbus)) {
       g_clear_handle_id (&self->ring_timer, g_source_remove);
       oh_dbus_call_set_connect_time (dbus, (guint64) g_get_real_time ());
+      oh_tones_stop (self->tones, self);
       set_state (self, "active");
     }
     break;
@@ -356,6 +385,7 @@ handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
   }
   media = local_media (self);
   g_clear_handle_id (&self->ring_timer, g_source_remove);
+  oh_tones_stop (self->tones, self);
   oh_sip_answer (self->handle, &media);
   oh_dbus_call_complete_answer (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -482,6 +512,8 @@ oh_call_dispose (GObject *object)
   g_clear_handle_id (&self->stats_timer, g_source_remove);
   g_clear_handle_id (&self->dtmf_timer, g_source_remove);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
+  if (self->tones)
+    oh_tones_stop (self->tones, self);
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
   if (self->media)
@@ -490,6 +522,7 @@ oh_call_dispose (GObject *object)
   g_clear_object (&self->ports);
   g_clear_object (&self->sip);
   g_clear_object (&self->config);
+  g_clear_object (&self->tones);
   g_clear_object (&self->account);
   G_OBJECT_CLASS (oh_call_parent_class)->dispose (object);
 }
@@ -539,8 +572,8 @@ oh_call_init (OhCall *self)
 }
 
 static OhCall *
-call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const char *direction,
-          GError **error)
+call_new (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
+          const char *direction, GError **error)
 {
   g_autoptr(OhCall) self = NULL;
   g_auto(GVariantDict) empty = G_VARIANT_DICT_INIT (NULL);
@@ -562,6 +595,7 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
   self->ports = ports;
   self->sip = g_object_ref (sip);
   self->config = g_object_ref (config);
+  self->tones = g_object_ref (tones);
   self->account = account ? g_object_ref (account) : NULL;
   self->path = g_strdup_printf (CALL_PATH "%u", number);
   /* to the millisecond: g_timeout_add_seconds () groups timers and fires them
@@ -573,11 +607,11 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
 }
 
 OhCall *
-oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
                       const OhCallDial *dial, GError **error)
 {
   const OhSettings *settings = oh_config_get_settings (config);
-  OhCall *self = call_new (sip, config, account, number, "outgoing", error);
+  OhCall *self = call_new (sip, config, tones, account, number, "outgoing", error);
 
   if (!self)
     return NULL;
@@ -609,10 +643,10 @@ oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhAccount *account, guint nu
 }
 
 OhCall *
-oh_call_new_incoming (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+oh_call_new_incoming (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
                       OhSipHandle *handle, const OhSipIncoming *incoming, GError **error)
 {
-  OhCall *self = call_new (sip, config, account, number, "incoming", error);
+  OhCall *self = call_new (sip, config, tones, account, number, "incoming", error);
 
   if (!self)
     return NULL;

@@ -40,6 +40,20 @@ static const SettingDef setting_defs[] = {
   U ("rtp", "port-max", 1025, 65535, rtp_port_max),
   S ("audio", "source", audio_source),
   S ("audio", "sink", audio_sink),
+  S ("audio", "handset-sink", route_sink[0]),
+  S ("audio", "headset-sink", route_sink[1]),
+  S ("audio", "speaker-sink", route_sink[2]),
+  S ("audio", "handset-source", route_source[0]),
+  S ("audio", "headset-source", route_source[1]),
+  S ("audio", "speaker-source", route_source[2]),
+  S ("audio", "handset-sink-port", route_sink_port[0]),
+  S ("audio", "headset-sink-port", route_sink_port[1]),
+  S ("audio", "speaker-sink-port", route_sink_port[2]),
+  S ("audio", "handset-source-port", route_source_port[0]),
+  S ("audio", "headset-source-port", route_source_port[1]),
+  S ("audio", "speaker-source-port", route_source_port[2]),
+  S ("audio", "ringer-sink", ringer_sink),
+  S ("audio", "tone-country", tone_country),
 };
 
 /* A secret lives in its own page, left out of core dumps and wiped on free. */
@@ -180,6 +194,14 @@ settings_set_defaults (OhSettings *s)
   s->rtp_port_max = 16999;
   s->audio_source = g_strdup ("");
   s->audio_sink = g_strdup ("");
+  for (guint r = 0; r < G_N_ELEMENTS (s->route_sink); r++) {
+    s->route_sink[r] = g_strdup ("");
+    s->route_source[r] = g_strdup ("");
+    s->route_sink_port[r] = g_strdup ("");
+    s->route_source_port[r] = g_strdup ("");
+  }
+  s->ringer_sink = g_strdup ("");
+  s->tone_country = g_strdup ("us");
 }
 
 static void
@@ -190,6 +212,14 @@ settings_clear (OhSettings *s)
   g_clear_pointer (&s->user_agent, g_free);
   g_clear_pointer (&s->audio_source, g_free);
   g_clear_pointer (&s->audio_sink, g_free);
+  for (guint r = 0; r < G_N_ELEMENTS (s->route_sink); r++) {
+    g_clear_pointer (&s->route_sink[r], g_free);
+    g_clear_pointer (&s->route_source[r], g_free);
+    g_clear_pointer (&s->route_sink_port[r], g_free);
+    g_clear_pointer (&s->route_source_port[r], g_free);
+  }
+  g_clear_pointer (&s->ringer_sink, g_free);
+  g_clear_pointer (&s->tone_country, g_free);
 }
 
 static void
@@ -263,12 +293,29 @@ write_file (OhConfig *self, const char *data, const char *name, GError **error)
   return TRUE;
 }
 
+GKeyFile *
+oh_config_read_state (OhConfig *self, const char *name)
+{
+  g_autofree char *path = state_path (self, name);
+  g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (OH_IS_CONFIG (self), NULL);
+  return parse_keyfile (path, lines);
+}
+
+gboolean
+oh_config_write_state (OhConfig *self, const char *name, GKeyFile *state, GError **error)
+{
+  g_autofree char *data = g_key_file_to_data (state, NULL, NULL);
+
+  g_return_val_if_fail (OH_IS_CONFIG (self), FALSE);
+  return write_file (self, data, name, error);
+}
+
 static gboolean
 save_state (OhConfig *self, GError **error)
 {
-  g_autofree char *data = g_key_file_to_data (self->state, NULL, NULL);
-
-  return write_file (self, data, "accounts.conf", error);
+  return oh_config_write_state (self, "accounts.conf", self->state, error);
 }
 
 static void

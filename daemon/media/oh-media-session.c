@@ -109,6 +109,16 @@ on_request_pt_map (GstElement *rtpbin, guint session, guint pt, OhMediaSession *
   return NULL;
 }
 
+static void
+tag_stream (GstElement *element)
+{
+  g_autoptr(GstStructure) props = gst_structure_new ("props",
+                                                     OH_MEDIA_ROLE_KEY, G_TYPE_STRING, OH_MEDIA_ROLE_CALL,
+                                                     "media.role", G_TYPE_STRING, "phone", NULL);
+
+  g_object_set (element, "client-name", "offhookd", "stream-properties", props, NULL);
+}
+
 static gboolean
 add_branch (OhMediaSession *self, GstPad *pad, const char *description)
 {
@@ -125,7 +135,7 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
   if (sink) {
     if (*self->sink_device)
       g_object_set (sink, "device", self->sink_device, NULL);
-    g_object_set (sink, "client-name", "offhookd", NULL);
+    tag_stream (sink);
     gst_object_unref (sink);
   }
   gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -369,7 +379,7 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   e = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
   if (*self->source_device)
     g_object_set (e, "device", self->source_device, NULL);
-  g_object_set (e, "client-name", "offhookd", NULL);
+  tag_stream (e);
   gst_object_unref (e);
 
   ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;

@@ -8,6 +8,12 @@
 
 G_BEGIN_DECLS
 
+/* The PulseAudio stream property that tells offhookd's audio routing which
+ * streams are its own, and what for. */
+#define OH_MEDIA_ROLE_KEY "offhook.role"
+#define OH_MEDIA_ROLE_CALL "call"
+#define OH_MEDIA_ROLE_RINGER "ringer"
+
 /* The negotiated stream, as the SDP offer/answer left it. */
 typedef struct {
   const char *remote_address;

@@ -95,6 +95,9 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
 tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30)
     -> int: ms of the samples (in 20 ms blocks) in which freq_hz carries at
     least ``threshold`` of the block's power (Goertzel).
+tone_blocks(samples, rate, freq_hz, ...) -> [bool] per block (the same test)
+cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10)
+    -> [(on, ms), ...]: the runs with and without the tone, in order.
 sine(freq_hz, seconds, rate, amplitude) -> bytes (s16le mono)
 Tone                    .stop(), .proc
 
@@ -814,26 +817,46 @@ def _goertzel_power(block, rate, freq):
     return s1 * s1 + s2 * s2 - coeff * s1 * s2
 
 
-def tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30):
-    """Milliseconds of samples (in block_ms blocks) that clearly hold freq_hz.
+def tone_blocks(samples, rate, freq_hz, threshold=0.3, block_ms=20,
+                min_rms=30):
+    """For each block_ms block of samples: does it clearly hold freq_hz?
 
     A block counts when its RMS is at least min_rms (s16 units; 30 ~ -61
     dBFS) and the Goertzel power at freq_hz is at least ``threshold`` of the
     block's total power (1.0 = a pure sine at exactly that frequency, 0.5 =
     one of two equally loud tones)."""
     n = max(1, int(rate * block_ms / 1000))
-    heard = 0
+    found = []
     for start in range(0, len(samples) - n + 1, n):
         block = samples[start:start + n]
         energy = 0.0
         for x in block:
             energy += x * x
         if energy <= 0 or math.sqrt(energy / n) < min_rms:
+            found.append(False)
             continue
         frac = 2.0 * _goertzel_power(block, rate, freq_hz) / (n * energy)
-        if frac >= threshold:
-            heard += block_ms
-    return heard
+        found.append(frac >= threshold)
+    return found
+
+
+def tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30):
+    """Milliseconds of samples (in block_ms blocks) that clearly hold freq_hz
+    (see tone_blocks)."""
+    return block_ms * sum(tone_blocks(samples, rate, freq_hz, threshold,
+                                      block_ms, min_rms))
+
+
+def cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10):
+    """The on/off rhythm of freq_hz in samples: [(on, ms), ...], one entry
+    per run of blocks with (on=True) or without the tone."""
+    runs = []
+    for on in tone_blocks(samples, rate, freq_hz, threshold, block_ms):
+        if runs and runs[-1][0] == on:
+            runs[-1][1] += block_ms
+        else:
+            runs.append([on, block_ms])
+    return [tuple(r) for r in runs]
 
 
 class Tone:
