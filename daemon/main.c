@@ -10,6 +10,7 @@
 
 #include "oh-config.h"
 #include "oh-manager.h"
+#include "oh-service.h"
 #include "oh-sip.h"
 
 #define BUS_NAME "org.offhook.Phone1"
@@ -19,6 +20,7 @@ typedef struct {
   GMainLoop *loop;
   OhManager *manager;
   OhSip *sip;
+  OhService *service;
   int status;
   gboolean stopping;
 } Daemon;
@@ -40,6 +42,7 @@ static void
 on_name_acquired (GDBusConnection *connection, const char *name, gpointer data)
 {
   g_info ("ready as %s", name);
+  oh_service_ready (((Daemon *) data)->service);
 }
 
 static void
@@ -80,6 +83,7 @@ on_signal (gpointer data)
   }
   d->stopping = TRUE;
   g_info ("stopping: hanging up and unregistering");
+  oh_service_stopping (d->service);
   oh_manager_shutdown (d->manager);
   g_timeout_add_seconds (SHUTDOWN_TIMEOUT_S, on_shutdown_timeout, d);
   return G_SOURCE_CONTINUE;
@@ -136,6 +140,7 @@ main (int argc, char **argv)
   }
   d.loop = g_main_loop_new (NULL, FALSE);
   d.manager = oh_manager_new (config, d.sip);
+  d.service = oh_service_new (d.manager);
   g_signal_connect (d.sip, "shutdown-done", G_CALLBACK (on_shutdown_done), &d);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
@@ -146,6 +151,7 @@ main (int argc, char **argv)
   g_main_loop_run (d.loop);
 
   g_bus_unown_name (owner_id);
+  g_clear_object (&d.service);
   g_clear_object (&d.manager);
   g_clear_object (&d.sip);
   g_main_loop_unref (d.loop);

@@ -528,3 +528,11 @@ oh_manager_shutdown (OhManager *self)
     oh_call_hangup (self->calls->pdata[i]);
   oh_sip_shutdown (self->sip);
 }
+
+/* the accounts and calls on the bus, for watchers inside the daemon */
+GDBusObjectManager *
+oh_manager_get_objects (OhManager *self)
+{
+  g_return_val_if_fail (OH_IS_MANAGER (self), NULL);
+  return G_DBUS_OBJECT_MANAGER (self->objects);
+}
