@@ -25,6 +25,23 @@ typedef struct {
   gboolean stopping;
 } Daemon;
 
+static gboolean on_shutdown_timeout (gpointer data);
+
+/* Hang up, un-register, then quit; a second request quits at once. */
+static void
+stop (Daemon *d)
+{
+  if (d->stopping) {
+    g_main_loop_quit (d->loop);
+    return;
+  }
+  d->stopping = TRUE;
+  g_info ("stopping: hanging up and unregistering");
+  oh_service_stopping (d->service);
+  oh_manager_shutdown (d->manager);
+  g_timeout_add_seconds (SHUTDOWN_TIMEOUT_S, on_shutdown_timeout, d);
+}
+
 static void
 on_bus_acquired (GDBusConnection *connection, const char *name, gpointer data)
 {
@@ -55,7 +72,8 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
   else
     g_printerr ("offhookd: cannot own %s (is another offhookd running, or does the bus policy forbid it?)\n", name);
   d->status = EXIT_FAILURE;
-  g_main_loop_quit (d->loop);
+  /* the SIP stack must shut down before it is destroyed, as on SIGTERM */
+  stop (d);
 }
 
 static void
@@ -75,17 +93,7 @@ on_shutdown_timeout (gpointer data)
 static gboolean
 on_signal (gpointer data)
 {
-  Daemon *d = data;
-
-  if (d->stopping) {
-    g_main_loop_quit (d->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  d->stopping = TRUE;
-  g_info ("stopping: hanging up and unregistering");
-  oh_service_stopping (d->service);
-  oh_manager_shutdown (d->manager);
-  g_timeout_add_seconds (SHUTDOWN_TIMEOUT_S, on_shutdown_timeout, d);
+  stop (data);
   return G_SOURCE_CONTINUE;
 }
 
