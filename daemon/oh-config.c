@@ -190,6 +190,7 @@ settings_clear (OhSettings *s)
   g_clear_pointer (&s->user_agent, g_free);
   g_clear_pointer (&s->audio_source, g_free);
   g_clear_pointer (&s->audio_sink, g_free);
+  g_clear_pointer (&s->instance_id, g_free);
 }
 
 static void
@@ -269,6 +270,31 @@ save_state (OhConfig *self, GError **error)
   g_autofree char *data = g_key_file_to_data (self->state, NULL, NULL);
 
   return write_file (self, data, "accounts.conf", error);
+}
+
+/* The phone's +sip.instance (RFC 5626): the same across restarts, so that a
+ * registrar replaces the binding of a daemon that died instead of adding one. */
+static void
+load_instance_id (OhConfig *self)
+{
+  g_autofree char *path = state_path (self, "instance-id");
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->settings.instance_id, g_free);
+  if (g_file_get_contents (path, &text, NULL, NULL)) {
+    g_strstrip (text);
+    if (g_uuid_string_is_valid (text)) {
+      self->settings.instance_id = g_strdup_printf ("urn:uuid:%s", text);
+      return;
+    }
+    g_warning ("%s: '%s' is not a UUID; making a new instance id", path, text);
+  }
+  g_clear_pointer (&text, g_free);
+  text = g_uuid_string_random ();
+  self->settings.instance_id = g_strdup_printf ("urn:uuid:%s", text);
+  if (!write_file (self, text, "instance-id", &error))
+    g_warning ("%s; the instance id changes at the next start", error->message);
 }
 
 static void
@@ -352,6 +378,7 @@ oh_config_load (OhConfig *self)
 
   g_hash_table_remove_all (self->secrets);
   load_secrets (self);
+  load_instance_id (self);
 }
 
 const OhSettings *

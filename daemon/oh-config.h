@@ -21,6 +21,7 @@ typedef struct {
   guint rtp_port_max;
   char *audio_source;           /* PulseAudio source, "" = default */
   char *audio_sink;             /* PulseAudio sink, "" = default */
+  char *instance_id;            /* "urn:uuid:…", kept in the state directory */
 } OhSettings;
 
 #define OH_TYPE_CONFIG (oh_config_get_type ())
