@@ -96,9 +96,10 @@ line_key (const char *group, const char *key)
 }
 
 /* A tolerant keyfile reader: one bad line is reported and skipped, the rest is
- * kept (GKeyFile itself gives up on the whole file). */
+ * kept (GKeyFile itself gives up on the whole file). A bad line of a secret
+ * file is reported by its number only: it may hold a password. */
 static GKeyFile *
-parse_keyfile (const char *path, GHashTable *lines)
+parse_keyfile (const char *path, GHashTable *lines, gboolean secret)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
@@ -115,6 +116,7 @@ parse_keyfile (const char *path, GHashTable *lines)
   rows = g_strsplit (text, "\n", -1);
   for (guint i = 0; rows[i]; i++) {
     g_autofree char *row = g_strstrip (g_strdup (rows[i]));
+    const char *shown = secret ? "(not shown)" : row;
     char *eq;
 
     if (row[0] == '\0' || row[0] == '#' || row[0] == ';')
@@ -122,7 +124,7 @@ parse_keyfile (const char *path, GHashTable *lines)
     if (row[0] == '[') {
       gsize len = strlen (row);
       if (len < 3 || row[len - 1] != ']') {
-        g_warning ("%s:%u: '%s' is not a [group] line; ignored up to the next group", path, i + 1, row);
+        g_warning ("%s:%u: '%s' is not a [group] line; ignored up to the next group", path, i + 1, shown);
         g_clear_pointer (&group, g_free);
         continue;
       }
@@ -132,7 +134,7 @@ parse_keyfile (const char *path, GHashTable *lines)
     }
     eq = strchr (row, '=');
     if (!eq || eq == row) {
-      g_warning ("%s:%u: '%s' is not a 'key=value' line; ignored", path, i + 1, row);
+      g_warning ("%s:%u: '%s' is not a 'key=value' line; ignored", path, i + 1, shown);
       continue;
     }
     *eq = '\0';
@@ -143,6 +145,11 @@ parse_keyfile (const char *path, GHashTable *lines)
     }
     g_key_file_set_value (kf, group, row, g_strchug (eq + 1));
     g_hash_table_insert (lines, line_key (group, row), GUINT_TO_POINTER (i + 1));
+  }
+  if (secret) {
+    explicit_bzero (text, strlen (text));
+    for (guint i = 0; rows[i]; i++)
+      explicit_bzero (rows[i], strlen (rows[i]));
   }
   return g_steal_pointer (&kf);
 }
@@ -302,7 +309,7 @@ load_secrets (OhConfig *self)
 {
   g_autofree char *path = state_path (self, "secrets");
   g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GKeyFile) kf = parse_keyfile (path, lines);
+  g_autoptr(GKeyFile) kf = parse_keyfile (path, lines, TRUE);
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
 
   for (guint i = 0; groups[i]; i++) {
@@ -369,12 +376,12 @@ oh_config_load (OhConfig *self)
 
   g_key_file_unref (self->file);
   g_hash_table_remove_all (self->lines);
-  self->file = parse_keyfile (self->config_path, self->lines);
+  self->file = parse_keyfile (self->config_path, self->lines, FALSE);
   apply_general (self);
 
   g_key_file_unref (self->state);
   g_hash_table_remove_all (self->state_lines);
-  self->state = parse_keyfile (accounts, self->state_lines);
+  self->state = parse_keyfile (accounts, self->state_lines, FALSE);
 
   g_hash_table_remove_all (self->secrets);
   load_secrets (self);
