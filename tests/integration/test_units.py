@@ -11,6 +11,7 @@ installed binary (nothing on the host changes).
   Documentation= names are installed;
 - `systemd-analyze security --offline=yes` rates offhookd.service at or
   below MAX_EXPOSURE (the figure is printed);
+- the D-Bus API reference (one page per interface) is installed;
 - the D-Bus activation file names an installed unit, user offhook and the
   installed binary; the bus policy is installed where dbus-daemon reads it;
 - `systemd-sysusers --root` creates user offhook (home /var/lib/offhook),
@@ -97,6 +98,10 @@ with ohtest.Fixture('units', timeout=200) as fx:
             print(f'#   {line.rstrip()}')
     check(float(m[1]) <= MAX_EXPOSURE,
           f'exposure {m[1]} {m[2]} is at most {MAX_EXPOSURE}')
+
+    docs = sorted(os.path.basename(p) for p in glob.glob(
+        f'{root}{prefix}/share/doc/offhook/offhook-dbus-*.rst'))
+    check(len(docs) == 3, f'D-Bus API reference installed: {docs}')
 
     services = glob.glob(f'{root}/**/dbus-1/system-services/'
                          'org.offhook.Phone1.service', recursive=True)
