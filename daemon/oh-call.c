@@ -5,6 +5,7 @@
 #include "oh-call.h"
 
 #include "oh-error.h"
+#include "oh-log.h"
 #include "oh-media-loader.h"
 #include "oh-rtp-ports.h"
 
@@ -72,7 +73,7 @@ set_state (OhCall *self, const char *new_state)
 {
   if (g_str_equal (state (self), new_state))
     return;
-  g_info ("call %s: %s → %s", self->path, state (self), new_state);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s → %s", state (self), new_state);
   oh_dbus_call_set_state (OH_DBUS_CALL (self), new_state);
 }
 
@@ -124,8 +125,8 @@ disconnect (OhCall *self, const char *reason, guint status)
     g_variant_lookup (stats, "packets-sent", "t", &sent);
     g_variant_lookup (stats, "packets-received", "t", &received);
     g_variant_lookup (stats, "packets-lost", "t", &lost);
-    g_info ("call %s: RTP %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " received, %"
-            G_GUINT64_FORMAT " lost", self->path, sent, received, lost);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "RTP %" G_GUINT64_FORMAT " sent, %"
+                 G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT " lost", sent, received, lost);
   }
   if (self->media)
     self->media_api->stop (self->media);
@@ -139,9 +140,9 @@ disconnect (OhCall *self, const char *reason, guint status)
   set_state (self, "disconnected");
   g_object_thaw_notify (G_OBJECT (self));
   if (status)
-    g_info ("call %s ended: %s, SIP %u", self->path, reason, status);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "ended: %s, SIP %u", reason, status);
   else
-    g_info ("call %s ended: %s", self->path, reason);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "ended: %s", reason);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -187,7 +188,7 @@ fail_over (OhCall *self)
   next = oh_account_next_proxy (self->account, self->proxy);
   if (!next)
     return FALSE;
-  g_info ("call %s: proxy %s did not answer; trying %s", self->path, self->proxy, next);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "proxy %s did not answer; trying %s", self->proxy, next);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
   g_free (self->proxy);
   self->proxy = g_strdup (next);
@@ -222,7 +223,7 @@ on_dtmf_received (OhCall *self, char digit)
 {
   char text[2] = { digit, '\0' };
 
-  g_info ("call %s: DTMF %s received", self->path, text);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "DTMF %s received", text);
   oh_dbus_call_emit_dtmf_received (OH_DBUS_CALL (self), text);
 }
 
@@ -266,7 +267,7 @@ on_media (OhCall *self, const OhSipEvent *event)
 
     self->media_api = oh_media_loader_get (&error);
     if (!self->media_api) {
-      g_warning ("call %s: no audio: %s", self->path, error->message);
+      oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "no audio: %s", error->message);
       return;
     }
     self->media = self->media_api->session_new (oh_rtp_ports_get_rtp_socket (self->ports),
@@ -275,12 +276,13 @@ on_media (OhCall *self, const OhSipEvent *event)
     g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
   }
   if (!self->media_api->start (self->media, &params, &error)) {
-    g_warning ("call %s: %s", self->path, error->message);
+    oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "%s", error->message);
     return;
   }
-  g_info ("call %s: media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u", self->path, codec,
-          params.send_payload, params.recv_payload, params.dtmf_send_payload, params.dtmf_recv_payload,
-          event->media_address, event->media_port, oh_rtp_ports_get_port (self->ports));
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u",
+               codec, params.send_payload, params.recv_payload, params.dtmf_send_payload,
+               params.dtmf_recv_payload, event->media_address, event->media_port,
+               oh_rtp_ports_get_port (self->ports));
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -496,7 +498,7 @@ handle_send_dtmf (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const cha
   }
   for (const char *p = digits; *p; p++)
     g_string_append_c (self->dtmf_queue, g_ascii_toupper (*p));
-  g_info ("call %s: sending DTMF %s by %s", self->path, digits, dtmf_method (self));
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "sending DTMF %s by %s", digits, dtmf_method (self));
   if (!self->dtmf_timer)
     on_dtmf_step (self);
   oh_dbus_call_complete_send_dtmf (dbus, invocation);

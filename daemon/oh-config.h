@@ -28,6 +28,7 @@ typedef struct {
   char *route_source_port[3];
   char *ringer_sink;            /* "" = the speaker's */
   char *tone_country;           /* ITU-T E.180 tones of: us, uk, de, fr, it, nl, se, jp, au */
+  char *instance_id;            /* "urn:uuid:…", kept in the state directory */
 } OhSettings;
 
 #define OH_TYPE_CONFIG (oh_config_get_type ())

@@ -8,6 +8,7 @@
 #include "oh-audio.h"
 #include "oh-call.h"
 #include "oh-error.h"
+#include "oh-log.h"
 #include "oh-tones.h"
 
 #define CALL_LINGER_S 3
@@ -259,7 +260,7 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_info ("dialing %s from %s as %s", uri, account_path, oh_call_get_path (call));
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", uri, account_path);
   g_ptr_array_add (self->calls, call);
   {
     Dialed *d = g_new0 (Dialed, 1);
@@ -313,7 +314,7 @@ handle_add_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, GVar
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_info ("account %s added", g_variant_get_string (id, NULL));
+  oh_log_account (G_LOG_LEVEL_INFO, g_variant_get_string (id, NULL), "added");
   add_account (self, account);
   oh_dbus_manager_complete_add_account (dbus, invocation, path);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -347,7 +348,7 @@ handle_remove_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, c
   if (g_str_equal (self->default_account, path))
     set_default_account (self, self->accounts->len ? oh_account_get_path (self->accounts->pdata[0]) : "/");
   sync_lists (self);
-  g_info ("account %s removed", id);
+  oh_log_account (G_LOG_LEVEL_INFO, id, "removed");
   oh_dbus_manager_complete_remove_account (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -386,9 +387,9 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
 
   if (account && !oh_account_accepts_call_from (account, incoming->source)) {
     /* not through the account's proxies: a scanner's "ghost call" never rings */
-    g_message ("account %s takes calls only through its proxies; refused %s from %s",
-               oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)), incoming->remote_uri,
-               incoming->source ? incoming->source : "an unknown address");
+    oh_log_account (G_LOG_LEVEL_MESSAGE, oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)),
+                    "takes calls only through its proxies; refused %s from %s", incoming->remote_uri,
+                    incoming->source ? incoming->source : "an unknown address");
     return;
   }
   call = oh_call_new_incoming (self->sip, self->config, self->tones, account, ++self->next_call, handle, incoming, &error);
@@ -396,8 +397,8 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
     g_warning ("incoming call from %s refused: %s", incoming->remote_uri, error->message);
     return;
   }
-  g_info ("incoming call from %s to '%s' as %s", incoming->remote_uri, incoming->request_user,
-          oh_call_get_path (call));
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "incoming from %s to '%s'",
+               incoming->remote_uri, incoming->request_user);
   /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
       live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
@@ -638,4 +639,12 @@ oh_manager_shutdown (OhManager *self)
   for (guint i = 0; i < self->calls->len; i++)
     oh_call_hangup (self->calls->pdata[i]);
   oh_sip_shutdown (self->sip);
+}
+
+/* the accounts and calls on the bus, for watchers inside the daemon */
+GDBusObjectManager *
+oh_manager_get_objects (OhManager *self)
+{
+  g_return_val_if_fail (OH_IS_MANAGER (self), NULL);
+  return G_DBUS_OBJECT_MANAGER (self->objects);
 }

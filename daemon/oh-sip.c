@@ -68,6 +68,7 @@ struct _OhSip {
   GHashTable *handles;  /* set of OhSipHandle* */
   OhSipHandle *dispatching; /* the handle whose event is being handled */
   gboolean shutting_down;
+  char *contact_features; /* +sip.instance on our registrations' Contact */
 };
 
 enum {
@@ -572,6 +573,7 @@ oh_sip_dispose (GObject *object)
     self->root = NULL;
     su_deinit ();
   }
+  g_clear_pointer (&self->contact_features, g_free);
   G_OBJECT_CLASS (oh_sip_parent_class)->dispose (object);
 }
 
@@ -626,6 +628,8 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
   else
     url = g_strdup_printf ("sip:%s:%u", address, settings->sip_port);
 
+  if (settings->instance_id)
+    self->contact_features = g_strdup_printf ("+sip.instance=\"<%s>\"", settings->instance_id);
   self->nua = nua_create (self->root, on_nua_event, self,
                           NUTAG_URL (url),
                           SIPTAG_USER_AGENT_STR (settings->user_agent),
@@ -721,6 +725,7 @@ oh_sip_register (OhSip *self, gpointer owner, const char *aor, const char *displ
    * which account they are for */
   nua_register (h->nh,
                 TAG_IF (user, NUTAG_M_USERNAME (user)),
+                TAG_IF (self->contact_features, NUTAG_M_FEATURES (self->contact_features)),
                 TAG_IF (route, SIPTAG_ROUTE_STR (route)),
                 TAG_IF (registrar, NUTAG_REGISTRAR (registrar)),
                 SIPTAG_EXPIRES_STR (expires_str),

@@ -113,7 +113,9 @@ Kamailio(fx, port=5060, domain='offhook.test',
     Netns.socket).  .uri ('sip:127.0.0.1:5060'), .host_port
     ('127.0.0.1:5060'), .address, .port, .domain, .users, .cfg (path),
     .proc, .log_text(), .options_ping(timeout=1, transport='udp') -> as
-    sip_options().
+    sip_options(), .bindings(user) -> the Contact header values the
+    registrar holds for sip:user@domain (a REGISTER without Contact,
+    answering the digest challenge with the user's password).
     Kamailio.render(port, domain, users, ..., address='127.0.0.1') -> the
     filled-in configuration text.
 check_kamailio_config(path, prefix=()) -> (ok, output)
@@ -208,6 +210,7 @@ Constants: BUS_NAME, ROOT_PATH, MANAGER, ACCOUNT, CALL, ERROR_PREFIX.
 
 import array
 import errno
+import hashlib
 import math
 import os
 import re
@@ -1115,6 +1118,32 @@ def sip_options(host, port=5060, transport='udp', timeout=1.0,
     return int(m.group(1)) if m else None
 
 
+def _digest_authorization(challenge, user, password, method, uri):
+    """An Authorization header (with CRLF) answering the WWW-Authenticate
+    of the SIP response text challenge (RFC 2617, MD5 or SHA-256)."""
+    header = re.search(r'^WWW-Authenticate:\s*Digest\s+(.*)$', challenge,
+                       re.M | re.I).group(1)
+    params = {k: q or u for k, q, u in
+              re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]*))', header)}
+    algorithm = params.get('algorithm', 'MD5')
+    h = (hashlib.sha256 if algorithm.upper() == 'SHA-256' else hashlib.md5)
+
+    def hx(text):
+        return h(text.encode()).hexdigest()
+    ha1 = hx(f'{user}:{params["realm"]}:{password}')
+    ha2 = hx(f'{method}:{uri}')
+    cnonce = uuid.uuid4().hex[:16]
+    fields = (f'username="{user}", realm="{params["realm"]}", '
+              f'nonce="{params["nonce"]}", uri="{uri}", '
+              f'algorithm={algorithm}')
+    if 'qop' in params:
+        response = hx(f'{ha1}:{params["nonce"]}:00000001:{cnonce}:auth:{ha2}')
+        fields += f', qop=auth, nc=00000001, cnonce="{cnonce}"'
+    else:
+        response = hx(f'{ha1}:{params["nonce"]}:{ha2}')
+    return f'Authorization: Digest {fields}, response="{response}"\r\n'
+
+
 class Kamailio:
     """A real Kamailio registrar + proxy with digest auth (no database).
 
@@ -1193,6 +1222,48 @@ class Kamailio:
     def options_ping(self, timeout=1.0, transport='udp'):
         return sip_options(self.address, self.port, transport, timeout,
                            self.new_socket)
+
+    def bindings(self, user, timeout=2.0):
+        """The Contacts the registrar holds for sip:USER@domain: a REGISTER
+        without Contact (RFC 3261 10.2.3), answering its digest challenge
+        with USER's password.  A list of Contact header values."""
+        sock = self.new_socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(timeout)
+        tag = uuid.uuid4().hex
+        aor = f'sip:{user}@{self.domain}'
+        try:
+            sock.connect((self.address, self.port))
+            lhost, lport = sock.getsockname()
+            auth = ''
+            for cseq in (1, 2):
+                sock.sendall((
+                    f'REGISTER sip:{self.domain} SIP/2.0\r\n'
+                    f'Via: SIP/2.0/UDP {lhost}:{lport};branch=z9hG4bK'
+                    f'{tag[:12]}{cseq};rport\r\n'
+                    'Max-Forwards: 70\r\n'
+                    f'From: <{aor}>;tag={tag[:8]}\r\n'
+                    f'To: <{aor}>\r\n'
+                    f'Call-ID: {tag}@ohtest-query\r\n'
+                    f'CSeq: {cseq} REGISTER\r\n{auth}'
+                    'Content-Length: 0\r\n\r\n').encode())
+                reply = sock.recv(65535).decode('utf-8', 'replace')
+                status = int(reply.split(' ', 2)[1])
+                if status != 401:
+                    break
+                auth = _digest_authorization(
+                    reply, user, self.users[user], 'REGISTER',
+                    f'sip:{self.domain}')
+        finally:
+            sock.close()
+        if status != 200:
+            raise TestFailure(f'binding query for {aor}: {status}')
+        contacts = []
+        for line in reply.split('\r\n'):
+            name, _, value = line.partition(':')
+            if name.strip().lower() in ('contact', 'm'):
+                contacts += [c.strip() for c in
+                             re.split(r',(?=\s*<)', value) if c.strip()]
+        return contacts
 
     def log_text(self):
         return self.proc.log_text()
