@@ -68,6 +68,16 @@ usage_error (const char *hint, const char *format, ...)
 }
 
 static int
+unknown_command (const char *word)
+{
+  g_autofree char *subcommands = oh_ctl_command_subcommands (word);
+
+  if (subcommands)
+    return usage_error (NULL, "%s: say which one: %s", word, subcommands);
+  return usage_error (NULL, "there is no command '%s'", word);
+}
+
+static int
 show_help (int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
@@ -80,7 +90,7 @@ show_help (int argc, char **argv)
   } else {
     command = oh_ctl_command_find (argc, argv, &n_words);
     if (!command || n_words != argc)
-      return usage_error (NULL, "help: there is no command '%s'", argv[0]);
+      return unknown_command (argv[0]);
     context = oh_ctl_command_context (command, global_entries);
   }
   help = g_option_context_get_help (context, TRUE, NULL);
@@ -154,6 +164,6 @@ main (int argc, char **argv)
 
   command = oh_ctl_command_find (argc - 1, argv + 1, &n_words);
   if (!command)
-    return usage_error (NULL, "there is no command '%s'", argv[1]);
+    return unknown_command (argv[1]);
   return run (command, n_words, argc, argv);
 }

@@ -4,6 +4,8 @@
 
 #include "oh-ctl-error.h"
 
+#include <string.h>
+
 static const OhCtlCommand * const groups[] = {
   oh_ctl_phone_commands,
   oh_ctl_account_commands,
@@ -58,6 +60,19 @@ oh_ctl_command_context (const OhCtlCommand *command, const GOptionEntry *global_
       g_array_append_val (common, *e);
   g_option_context_add_main_entries (context, (const GOptionEntry *) common->data, NULL);
   return context;
+}
+
+char *
+oh_ctl_command_subcommands (const char *word)
+{
+  g_autofree char *prefix = g_strconcat (word, " ", NULL);
+  GString *out = g_string_new (NULL);
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    for (const OhCtlCommand *c = groups[g]; c->name; c++)
+      if (g_str_has_prefix (c->name, prefix))
+        g_string_append_printf (out, "%s%s", out->len ? ", " : "", c->name + strlen (prefix));
+  return g_string_free (out, out->len == 0);
 }
 
 char *

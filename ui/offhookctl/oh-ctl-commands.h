@@ -43,6 +43,8 @@ const OhCtlCommand *oh_ctl_command_find      (int            argc,
 /* A parser for @command's options plus @global_entries. */
 GOptionContext     *oh_ctl_command_context   (const OhCtlCommand *command,
                                               const GOptionEntry *global_entries);
+/* "add, set, …" when @word starts two-word commands ("account"), else NULL. */
+char               *oh_ctl_command_subcommands (const char *word);
 /* The list of commands, for offhookctl --help. */
 char               *oh_ctl_command_list      (void);
 
