@@ -14,8 +14,10 @@ the daemon stopping and starting again.
 import datetime
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -131,6 +133,44 @@ def help_and_version():
     check('--password-stdin' in r.stdout, 'the credentials help explains --password-stdin')
 
 
+def read_available(fd, until=None, timeout=10):
+    """Bytes from fd until `until` was read (bounded), or what is there now."""
+    out = b''
+    deadline = time.monotonic() + timeout
+    while until is None or until not in out:
+        left = max(0, deadline - time.monotonic()) if until else 0
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            if until:
+                ohtest.fail(f'no {until!r} within {timeout} s (got {out!r})')
+            break
+        try:
+            chunk = os.read(fd, 256)
+        except OSError:     # EIO: the other side of the pty is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def prompt_credentials(bus, account, user, password):
+    """account credentials on a terminal: a prompt, and no echo."""
+    master, slave = os.openpty()
+    p = subprocess.Popen([CTL, '--address', bus.address, 'account', 'credentials', account, user],
+                         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ctl_env())
+    os.close(slave)
+    try:
+        read_available(p.stderr.fileno(), until=f'Password for {account}: '.encode())
+        os.write(master, (password + '\n').encode())
+        check(p.wait(10) == 0, 'account credentials prompts on the terminal and stores the password')
+        check(password.encode() not in read_available(master), 'the typed password is not echoed')
+    finally:
+        os.close(master)
+        p.stdout.close()
+        p.stderr.close()
+
+
 def setup_account(a, bus, kam):
     ctl(bus, 'account', 'add', 'work', 'sip:1001@offhook.test',
         f'proxies={kam.uri}', 'register=off')
@@ -160,7 +200,8 @@ def setup_account(a, bus, kam):
     ok('unregister/register change the registration')
 
     ctl(bus, 'account', 'add', 'spare', 'sip:1003@offhook.test', 'register=off')
-    ctl(bus, 'account', 'credentials', 'spare', '--password-stdin', '1003', stdin='x\n')
+    prompt_credentials(bus, 'spare', '1003', 'pw-typed')
+    check(ctl_json(bus, 'account', 'show', 'spare')['HasPassword'], 'the typed password is stored')
     ctl(bus, 'account', 'credentials', 'spare', '--clear')
     check(not ctl_json(bus, 'account', 'show', 'spare')['HasPassword'], 'credentials --clear forgets the password')
     ctl(bus, 'account', 'remove', 'spare')

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* offhookctl commands about accounts: list, show, add, set, remove, credentials, register. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -210,8 +209,9 @@ read_password (const char *id, GError **error)
   quiet = saved;
   quiet.c_lflag &= ~(tcflag_t) ECHO;
   quiet.c_lflag |= ECHONL;
-  g_printerr ("Password for %s: ", id);
+  /* echo off before the prompt: nothing typed after it can show */
   tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+  g_printerr ("Password for %s: ", id);
   password = read_line (stdin);
   tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
   if (!password)
