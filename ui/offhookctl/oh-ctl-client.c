@@ -97,8 +97,11 @@ open_bus (OhCtlClient *self, GError **error)
     connection = g_bus_get_sync (self->bus == OH_CTL_BUS_SYSTEM ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
                                  NULL, &local);
   if (!connection) {
-    g_set_error (error, OH_CTL_ERROR, OH_CTL_EXIT_NO_DAEMON, "cannot connect to %s: %s",
-                 oh_ctl_client_describe_bus (self), local->message);
+    /* a malformed --address is the caller's mistake, not a missing daemon */
+    g_set_error (error, OH_CTL_ERROR,
+                 g_error_matches (local, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT) ? OH_CTL_EXIT_USAGE
+                                                                               : OH_CTL_EXIT_NO_DAEMON,
+                 "cannot connect to %s: %s", oh_ctl_client_describe_bus (self), local->message);
     return NULL;
   }
   /* a bus that goes away is reported, not a SIGTERM to ourselves */
