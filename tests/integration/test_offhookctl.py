@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """offhookctl: every command against a real offhookd, and its error paths.
 
-Phone A is set up with offhookctl alone (account, password on stdin,
-settings), registers through Kamailio as 1001 and calls phone B (1002), which
-offhookctl answers on B's bus; a second call B refuses. Along the way:
-usage errors exit 2, an unknown call or account 4, the daemon's
-NotSupported methods 5 with the error name on stderr, no history 6, a call
-ended unanswered 7, no daemon 3. `monitor --json` runs the whole time; its
-lines are parsed, must show the calls' states in order, and must survive
-the daemon stopping and starting again.
+Phone A is set up with offhookctl alone (account, password on stdin and on a
+terminal prompt, settings), registers through Kamailio as 1001 and calls
+phone B (1002), which offhookctl answers on B's bus; DTMF sent with
+offhookctl reaches B; a second call B refuses. Along the way: usage errors
+exit 2, an unknown call or account 4, the daemon's NotSupported (hold,
+resume, transfer, conference) 5 with the error name on stderr, no history 6,
+a call ended unanswered 7, no daemon 3. `monitor --json` runs the whole
+time; its lines are parsed, must show the calls' states in order, and must
+survive the daemon stopping and starting again.
 """
 
 import datetime
@@ -112,6 +113,7 @@ def usage_errors(bus):
     ctl(bus, 'volume', '101', expect=EXIT_USAGE)
     ctl(bus, 'dnd', 'maybe', expect=EXIT_USAGE)
     ctl(bus, 'dtmf', '1', '12x', expect=EXIT_USAGE)
+    ctl(bus, 'dtmf', '1', '1a', expect=EXIT_USAGE)
     ctl(bus, 'hold', 'first', expect=EXIT_USAGE)
     ctl(bus, 'account', 'set', 'work', 'transport', expect=EXIT_USAGE)
     ctl(bus, 'transfer', '1', expect=EXIT_USAGE)

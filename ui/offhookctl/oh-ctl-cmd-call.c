@@ -260,7 +260,7 @@ run_dtmf (const OhCtlRequest *request, GError **error)
 {
   const char *digits = request->args[1];
   g_autoptr(OhDbusCall) call = NULL;
-  gsize bad = strspn (digits, "0123456789*#ABCDabcd,");
+  gsize bad = strspn (digits, "0123456789*#ABCD,");
 
   if (!*digits || digits[bad]) {
     g_set_error (error, OH_CTL_ERROR, OH_CTL_EXIT_USAGE,
