@@ -89,7 +89,15 @@ emit (OhCtlMonitor *self, const char *what, const char *path, const char *interf
       if (name)
         g_string_append_printf (line, " %s", name);
       if (owned) {
-        g_autofree char *text = oh_ctl_format_value (owned);
+        GVariantDict props;
+        g_autoptr(GVariant) shown = NULL;
+        g_autofree char *text = NULL;
+
+        /* the object is named at the start of the line already */
+        g_variant_dict_init (&props, owned);
+        g_variant_dict_remove (&props, "path");
+        shown = g_variant_ref_sink (g_variant_dict_end (&props));
+        text = oh_ctl_format_value (shown);
         g_string_append_printf (line, " %s", text);
       }
     }

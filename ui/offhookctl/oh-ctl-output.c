@@ -36,6 +36,12 @@ oh_ctl_proxy_properties (gpointer proxy)
   return g_variant_builder_end (&builder);
 }
 
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
 char *
 oh_ctl_format_value (GVariant *value)
 {
@@ -50,15 +56,20 @@ oh_ctl_format_value (GVariant *value)
     return g_strjoinv (",", (char **) items);
   }
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT)) {
+    g_autoptr(GPtrArray) keys = g_ptr_array_new ();
     GString *out = g_string_new (NULL);
     GVariantIter iter;
     const char *key;
-    GVariant *item;
 
+    /* sorted: the same object prints the same way every time */
     g_variant_iter_init (&iter, value);
-    while (g_variant_iter_loop (&iter, "{&sv}", &key, &item)) {
+    while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+      g_ptr_array_add (keys, (gpointer) key);
+    g_ptr_array_sort (keys, compare_names);
+    for (guint i = 0; i < keys->len; i++) {
+      g_autoptr(GVariant) item = g_variant_lookup_value (value, keys->pdata[i], NULL);
       g_autofree char *text = oh_ctl_format_value (item);
-      g_string_append_printf (out, "%s%s=%s", out->len ? " " : "", key, text);
+      g_string_append_printf (out, "%s%s=%s", out->len ? " " : "", (const char *) keys->pdata[i], text);
     }
     return g_string_free (out, FALSE);
   }
@@ -96,12 +107,6 @@ oh_ctl_format_duration (guint64 seconds)
     return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", seconds / 3600,
                             (guint) (seconds / 60 % 60), (guint) (seconds % 60));
   return g_strdup_printf ("%u:%02u", (guint) (seconds / 60), (guint) (seconds % 60));
-}
-
-static int
-compare_names (const void *a, const void *b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
 void
