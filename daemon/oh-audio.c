@@ -20,6 +20,7 @@
 
 #define RECONNECT_SECONDS 1
 #define TONE_BUFFER_MS 40
+#define SILENCE_MS 5       /* this much of zeros is a tone's pause */
 
 typedef struct {
   gpointer owner;
@@ -29,6 +30,8 @@ typedef struct {
   gsize offset;
   pa_stream *stream;
   guint timer;
+  gsize end;                /* when its time is up: where its next pause starts */
+  gboolean finishing;
   gboolean draining;
 } Tone;
 
@@ -320,6 +323,13 @@ on_tone_drained (pa_stream *stream, int success, void *data)
 }
 
 static void
+drain_tone (OhAudio *self, pa_stream *stream)
+{
+  self->tone->draining = TRUE;
+  forget (pa_stream_drain (stream, on_tone_drained, self));
+}
+
+static void
 on_tone_write (pa_stream *stream, size_t nbytes, void *data)
 {
   OhAudio *self = data;
@@ -331,20 +341,44 @@ on_tone_write (pa_stream *stream, size_t nbytes, void *data)
     return;
   bytes = g_bytes_get_data (tone->samples, &size);
   while (nbytes > 0 && !tone->draining) {
-    gsize chunk = MIN (nbytes, size - tone->offset);
+    gsize stop = tone->finishing ? tone->end : size;
+    gsize chunk = MIN (nbytes, stop - tone->offset);
 
     pa_stream_write (stream, bytes + tone->offset, chunk, NULL, 0, PA_SEEK_RELATIVE);
     tone->offset += chunk;
     nbytes -= chunk;
-    if (tone->offset < size)
+    if (tone->finishing && tone->offset == tone->end)
+      drain_tone (self, stream);
+    else if (tone->offset < size)
       continue;
-    if (tone->repeats) {
+    else if (tone->repeats)
       tone->offset = 0;
-    } else {
-      tone->draining = TRUE;
-      forget (pa_stream_drain (stream, on_tone_drained, self));
-    }
+    else
+      drain_tone (self, stream);
   }
+}
+
+/* Where the next pause (SILENCE_MS of zeros) of the cycle starts, from the
+ * write position on; G_MAXSIZE when there is none (a steady tone: cadences
+ * all end in a pause). */
+static gsize
+next_pause (Tone *tone)
+{
+  gsize size;
+  const gint16 *samples = g_bytes_get_data (tone->samples, &size);
+  gsize n = size / sizeof (gint16);
+  gsize needed = tone->rate * SILENCE_MS / 1000;
+  gsize from = tone->offset / sizeof (gint16);
+
+  for (gsize i = from; i < n; i++) {
+    gsize run = 0;
+    while (i + run < n && samples[i + run] == 0 && run < needed)
+      run++;
+    if (run == needed)
+      return i * sizeof (gint16);
+    i += run;
+  }
+  return G_MAXSIZE;
 }
 
 static void
@@ -380,13 +414,20 @@ start_tone (OhAudio *self)
                pa_strerror (pa_context_errno (self->context)));
 }
 
+/* Time is up: a tone with pauses ends at its next pause (never in the
+ * middle of a burst); a steady one at once. */
 static gboolean
 on_tone_timer (gpointer data)
 {
   OhAudio *self = data;
+  Tone *tone = self->tone;
 
-  self->tone->timer = 0;
-  g_clear_pointer (&self->tone, tone_free);
+  tone->timer = 0;
+  tone->end = next_pause (tone);
+  if (tone->end == G_MAXSIZE || !tone->stream)
+    g_clear_pointer (&self->tone, tone_free);
+  else
+    tone->finishing = TRUE;
   return G_SOURCE_REMOVE;
 }
 

@@ -514,8 +514,7 @@ oh_call_dispose (GObject *object)
   g_clear_handle_id (&self->stats_timer, g_source_remove);
   g_clear_handle_id (&self->dtmf_timer, g_source_remove);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
-  if (self->tones)
-    oh_tones_stop (self->tones, self);
+  /* a busy tone may outlive the call: it has its own end */
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
   if (self->media)

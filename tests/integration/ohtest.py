@@ -88,7 +88,8 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
     .play_tone(sink, freq_hz, seconds=None, amplitude=0.5) -> Tone
         background player (pacat); freq_hz may be a number or a tuple of
         numbers (e.g. DTMF); seconds=None plays until Tone.stop().
-    .record(source, seconds, rate=8000) -> array('h') of s16 mono samples
+    .record(source, seconds, rate=8000, then=None) -> array('h') of s16
+        mono samples; then() runs as soon as the recorder is live
     .wait_for_tone(source, freq_hz, min_ms, timeout, rate=8000,
                    threshold=0.3) -> bool   (.last_tone_ms: ms heard)
     .tone_ms(...)       the module function below
@@ -176,9 +177,11 @@ Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
         bool -> b, int -> u, list -> as, GLib.Variant as is)
     .dial(target, **options) -> call object path
     .stop(timeout=10) -> exit code
-registered_phone(fx, name, pulse, kam, user, sip_port, **settings)
+registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
+                 **settings)
     -> (Phone, account path): a Phone on its own Bus whose account 'work'
-    (sip:USER@kam.domain, password from kam.users, extra Update settings)
+    (sip:USER@kam.domain, password from kam.users, extra Update settings;
+    extra_config as for Phone)
     is registered through kam.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .times (arrival,
@@ -1032,12 +1035,18 @@ class Pulse:
             samples.byteswap()
         return samples
 
-    def record(self, source, seconds, rate=8000):
-        """Record seconds of source; returns array('h') (s16 mono)."""
+    def record(self, source, seconds, rate=8000, then=None):
+        """Record seconds of source; returns array('h') (s16 mono).
+        then: called once the recorder delivers sound (it is live), so
+        that what it starts is recorded from its very beginning."""
         proc = self._recorder(source, rate)
         try:
-            buf = self._read_samples(proc, int(seconds * rate) * 2,
-                                     time.monotonic() + seconds + 3)
+            buf = bytearray()
+            if then is not None:
+                buf += self._read_samples(proc, 2, time.monotonic() + 5)
+                then()
+            buf += self._read_samples(proc, int(seconds * rate) * 2 - len(buf),
+                                      time.monotonic() + seconds + 3)
         finally:
             proc.stop(timeout=3)
         return self._to_array(buf)
@@ -1647,9 +1656,11 @@ _SIP_FIELDS = [
 ]
 
 
-def registered_phone(fx, name, pulse, kam, user, sip_port, **settings):
+def registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
+                     **settings):
     """A Phone on its own bus, registered as USER through Kamailio."""
-    phone = Phone(fx, name, Bus(fx, f'bus_{name}'), pulse, sip_port=sip_port)
+    phone = Phone(fx, name, Bus(fx, f'bus_{name}'), pulse, sip_port=sip_port,
+                  extra_config=extra_config)
     account = phone.add_account('work', f'sip:{user}@{kam.domain}', [kam.uri],
                                 user, kam.users[user], **settings)
     phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)
