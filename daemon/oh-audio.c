@@ -23,6 +23,8 @@
 #define SILENCE_MS 5       /* this much of zeros is a tone's pause */
 
 typedef struct {
+  OhAudio *audio;
+  OhAudioSlot slot;
   gpointer owner;
   GBytes *samples;
   guint rate;
@@ -52,13 +54,13 @@ struct _OhAudio {
   guint volume;
   guint ringer_volume;
   gboolean muted;
-  Tone *tone;
+  Tone *tones[2];           /* by OhAudioSlot */
 };
 
 G_DEFINE_TYPE (OhAudio, oh_audio, G_TYPE_OBJECT)
 
 static void connect_context (OhAudio *self);
-static void start_tone (OhAudio *self);
+static void start_tone (Tone *tone);
 
 gboolean
 oh_audio_route_from_string (const char *name, OhAudioRoute *route)
@@ -232,10 +234,13 @@ static void
 drop_context (OhAudio *self)
 {
   self->ready = FALSE;
-  if (self->tone && self->tone->stream) {
-    pa_stream_set_write_callback (self->tone->stream, NULL, NULL);
-    pa_stream_unref (self->tone->stream);
-    self->tone->stream = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (self->tones); i++) {
+    Tone *tone = self->tones[i];
+    if (tone && tone->stream) {
+      pa_stream_set_write_callback (tone->stream, NULL, NULL);
+      pa_stream_unref (tone->stream);
+      tone->stream = NULL;
+    }
   }
   if (self->context) {
     pa_context_set_state_callback (self->context, NULL, NULL);
@@ -272,8 +277,9 @@ on_context_state (pa_context *c, void *data)
     forget (pa_context_subscribe (c, PA_SUBSCRIPTION_MASK_SINK_INPUT | PA_SUBSCRIPTION_MASK_SOURCE_OUTPUT |
                                   PA_SUBSCRIPTION_MASK_SERVER, NULL, NULL));
     forget (pa_context_get_server_info (c, on_server_info, self));
-    if (self->tone)
-      start_tone (self);
+    for (guint i = 0; i < G_N_ELEMENTS (self->tones); i++)
+      if (self->tones[i])
+        start_tone (self->tones[i]);
     break;
   case PA_CONTEXT_FAILED:
   case PA_CONTEXT_TERMINATED:
@@ -316,28 +322,29 @@ tone_free (Tone *tone)
 static void
 on_tone_drained (pa_stream *stream, int success, void *data)
 {
-  OhAudio *self = data;
+  Tone *tone = data;
+  OhAudio *self = tone->audio;
 
-  if (self->tone && self->tone->stream == stream)
-    g_clear_pointer (&self->tone, tone_free);
+  /* a tone stopped before its end took its stream along: nothing to do */
+  if (success && self->tones[tone->slot] == tone)
+    g_clear_pointer (&self->tones[tone->slot], tone_free);
 }
 
 static void
-drain_tone (OhAudio *self, pa_stream *stream)
+drain_tone (Tone *tone, pa_stream *stream)
 {
-  self->tone->draining = TRUE;
-  forget (pa_stream_drain (stream, on_tone_drained, self));
+  tone->draining = TRUE;
+  forget (pa_stream_drain (stream, on_tone_drained, tone));
 }
 
 static void
 on_tone_write (pa_stream *stream, size_t nbytes, void *data)
 {
-  OhAudio *self = data;
-  Tone *tone = self->tone;
+  Tone *tone = data;
   const guint8 *bytes;
   gsize size;
 
-  if (!tone || tone->stream != stream)
+  if (tone->stream != stream)
     return;
   bytes = g_bytes_get_data (tone->samples, &size);
   while (nbytes > 0 && !tone->draining) {
@@ -348,13 +355,13 @@ on_tone_write (pa_stream *stream, size_t nbytes, void *data)
     tone->offset += chunk;
     nbytes -= chunk;
     if (tone->finishing && tone->offset == tone->end)
-      drain_tone (self, stream);
+      drain_tone (tone, stream);
     else if (tone->offset < size)
       continue;
     else if (tone->repeats)
       tone->offset = 0;
     else
-      drain_tone (self, stream);
+      drain_tone (tone, stream);
   }
 }
 
@@ -382,9 +389,10 @@ next_pause (Tone *tone)
 }
 
 static void
-start_tone (OhAudio *self)
+start_tone (Tone *tone)
 {
-  Tone *tone = self->tone;
+  OhAudio *self = tone->audio;
+  gboolean ringer = tone->slot == OH_AUDIO_SLOT_RINGER;
   pa_sample_spec spec = { .format = PA_SAMPLE_S16NE, .rate = tone->rate, .channels = 1 };
   pa_buffer_attr attr = {
     .maxlength = (uint32_t) -1,
@@ -393,23 +401,23 @@ start_tone (OhAudio *self)
     .minreq = (uint32_t) -1,
     .fragsize = (uint32_t) -1,
   };
-  const char *sink = oh_audio_get_sink (self);
+  const char *sink = ringer ? oh_audio_get_ringer_sink (self) : oh_audio_get_sink (self);
   pa_proplist *props = pa_proplist_new ();
   pa_cvolume cv;
 
   if (!self->ready || tone->stream)
     return;
-  pa_proplist_sets (props, OH_MEDIA_ROLE_KEY, OH_MEDIA_ROLE_CALL);
+  pa_proplist_sets (props, OH_MEDIA_ROLE_KEY, ringer ? OH_MEDIA_ROLE_RINGER : OH_MEDIA_ROLE_CALL);
   pa_proplist_sets (props, PA_PROP_MEDIA_ROLE, "phone");
-  tone->stream = pa_stream_new_with_proplist (self->context, "tone", &spec, NULL, props);
+  tone->stream = pa_stream_new_with_proplist (self->context, ringer ? "ringer" : "tone", &spec, NULL, props);
   pa_proplist_free (props);
   if (!tone->stream) {
     g_warning ("cannot play a tone: %s", pa_strerror (pa_context_errno (self->context)));
     return;
   }
-  pa_stream_set_write_callback (tone->stream, on_tone_write, self);
+  pa_stream_set_write_callback (tone->stream, on_tone_write, tone);
   if (pa_stream_connect_playback (tone->stream, *sink ? sink : NULL, &attr, PA_STREAM_ADJUST_LATENCY,
-                                  volume_of (&cv, 1, self->volume), NULL) < 0)
+                                  volume_of (&cv, 1, ringer ? self->ringer_volume : self->volume), NULL) < 0)
     g_warning ("cannot play a tone on %s: %s", *sink ? sink : "the default sink",
                pa_strerror (pa_context_errno (self->context)));
 }
@@ -419,48 +427,51 @@ start_tone (OhAudio *self)
 static gboolean
 on_tone_timer (gpointer data)
 {
-  OhAudio *self = data;
-  Tone *tone = self->tone;
+  Tone *tone = data;
+  OhAudio *self = tone->audio;
 
   tone->timer = 0;
   tone->end = next_pause (tone);
   if (tone->end == G_MAXSIZE || !tone->stream)
-    g_clear_pointer (&self->tone, tone_free);
+    g_clear_pointer (&self->tones[tone->slot], tone_free);
   else
     tone->finishing = TRUE;
   return G_SOURCE_REMOVE;
 }
 
-/* Play @samples (S16 mono at @rate) in place of any tone, once or repeated,
- * for @duration_ms (0: until stopped or, when not repeated, to its end). */
+/* Play @samples (S16 mono at @rate) in @slot, in place of what played there,
+ * once or repeated, for @duration_ms (0: until stopped or, when not
+ * repeated, to its end). */
 void
-oh_audio_play (OhAudio *self, gpointer owner, GBytes *samples, guint rate, gboolean repeats,
-               guint duration_ms)
+oh_audio_play (OhAudio *self, OhAudioSlot slot, gpointer owner, GBytes *samples, guint rate,
+               gboolean repeats, guint duration_ms)
 {
   Tone *tone;
 
   g_return_if_fail (OH_IS_AUDIO (self));
 
-  g_clear_pointer (&self->tone, tone_free);
+  g_clear_pointer (&self->tones[slot], tone_free);
   tone = g_new0 (Tone, 1);
+  tone->audio = self;
+  tone->slot = slot;
   tone->owner = owner;
   tone->samples = g_bytes_ref (samples);
   tone->rate = rate;
   tone->repeats = repeats;
   if (duration_ms)
-    tone->timer = g_timeout_add (duration_ms, on_tone_timer, self);
-  self->tone = tone;
-  start_tone (self);
+    tone->timer = g_timeout_add (duration_ms, on_tone_timer, tone);
+  self->tones[slot] = tone;
+  start_tone (tone);
 }
 
-/* Stop the tone if @owner started it (NULL: any tone). */
+/* Stop what plays in @slot if @owner started it (NULL: whoever did). */
 void
-oh_audio_stop (OhAudio *self, gpointer owner)
+oh_audio_stop (OhAudio *self, OhAudioSlot slot, gpointer owner)
 {
   g_return_if_fail (OH_IS_AUDIO (self));
 
-  if (self->tone && (!owner || self->tone->owner == owner))
-    g_clear_pointer (&self->tone, tone_free);
+  if (self->tones[slot] && (!owner || self->tones[slot]->owner == owner))
+    g_clear_pointer (&self->tones[slot], tone_free);
 }
 
 void
@@ -502,7 +513,8 @@ oh_audio_dispose (GObject *object)
   OhAudio *self = OH_AUDIO (object);
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
-  g_clear_pointer (&self->tone, tone_free);
+  for (guint i = 0; i < G_N_ELEMENTS (self->tones); i++)
+    g_clear_pointer (&self->tones[i], tone_free);
   drop_context (self);
   g_clear_pointer (&self->loop, pa_glib_mainloop_free);
   g_clear_object (&self->config);

@@ -15,6 +15,13 @@ typedef enum {
   OH_AUDIO_ROUTE_SPEAKER,
 } OhAudioRoute;
 
+/* What oh_audio_play() plays: a progress tone on the route, or the ringer on
+ * the ringer's sink at RingerVolume. One sound per slot at a time. */
+typedef enum {
+  OH_AUDIO_SLOT_TONE,
+  OH_AUDIO_SLOT_RINGER,
+} OhAudioSlot;
+
 #define OH_TYPE_AUDIO (oh_audio_get_type ())
 G_DECLARE_FINAL_TYPE (OhAudio, oh_audio, OH, AUDIO, GObject)
 
@@ -35,12 +42,14 @@ void          oh_audio_set_muted         (OhAudio      *self,
                                           gboolean      muted);
 
 void          oh_audio_play              (OhAudio      *self,
+                                          OhAudioSlot   slot,
                                           gpointer      owner,
                                           GBytes       *samples,
                                           guint         rate,
                                           gboolean      repeats,
                                           guint         duration_ms);
 void          oh_audio_stop              (OhAudio      *self,
+                                          OhAudioSlot   slot,
                                           gpointer      owner);
 
 G_END_DECLS

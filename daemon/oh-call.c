@@ -43,6 +43,7 @@ struct _OhCall {
   char *from_uri;
   char *from_name;
   char *to_uri;
+  char *alert_info;         /* of an incoming call: how to ring */
   const char *local_reason; /* why we ended it, when we did */
   guint local_status;
   guint ring_timer;
@@ -387,7 +388,6 @@ handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
   }
   media = local_media (self);
   g_clear_handle_id (&self->ring_timer, g_source_remove);
-  oh_tones_stop (self->tones, self);
   oh_sip_answer (self->handle, &media);
   oh_dbus_call_complete_answer (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -538,6 +538,7 @@ oh_call_finalize (GObject *object)
   g_free (self->from_uri);
   g_free (self->from_name);
   g_free (self->to_uri);
+  g_free (self->alert_info);
   g_string_free (self->dtmf_queue, TRUE);
   G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
 }
@@ -652,6 +653,7 @@ oh_call_new_incoming (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *a
   if (!self)
     return NULL;
   self->handle = handle;
+  self->alert_info = g_strdup (incoming->alert_info);
   oh_sip_handle_set_owner (handle, self);
   g_object_set (self,
                 "remote-uri", incoming->remote_uri,
@@ -666,6 +668,14 @@ oh_call_get_path (OhCall *self)
 {
   g_return_val_if_fail (OH_IS_CALL (self), NULL);
   return self->path;
+}
+
+/* The Alert-Info of an incoming call, NULL when it had none. */
+const char *
+oh_call_get_alert_info (OhCall *self)
+{
+  g_return_val_if_fail (OH_IS_CALL (self), NULL);
+  return self->alert_info;
 }
 
 gboolean

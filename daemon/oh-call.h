@@ -35,6 +35,7 @@ OhCall       *oh_call_new_incoming   (OhSip               *sip,
                                       const OhSipIncoming *incoming,
                                       GError             **error);
 const char   *oh_call_get_path       (OhCall              *self);
+const char   *oh_call_get_alert_info (OhCall              *self);
 gboolean      oh_call_is_over        (OhCall              *self);
 void          oh_call_ring           (OhCall              *self);
 void          oh_call_hangup         (OhCall              *self);

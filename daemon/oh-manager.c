@@ -31,6 +31,8 @@ struct _OhManager {
   OhTones *tones;
   OhAudioRoute route;       /* last valid AudioRoute */
   guint route_volume[G_N_ELEMENTS (route_names)]; /* Volume of each route */
+  gboolean ringing;         /* the ringer rings */
+  gboolean beeping;         /* the call-waiting tone plays (its owner: this field) */
 };
 
 G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
@@ -92,6 +94,33 @@ add_account (OhManager *self, OhAccount *account)
   oh_account_start (account);
 }
 
+/* The ringer rings while a call rings and no other is up; during a call a
+ * new one beeps call-waiting in the earpiece instead. */
+static void
+update_alerting (OhManager *self)
+{
+  OhCall *ringing = NULL;
+  gboolean busy = FALSE;
+
+  for (guint i = 0; i < self->calls->len; i++) {
+    const char *state = oh_dbus_call_get_state (self->calls->pdata[i]);
+    if (!ringing && (g_str_equal (state, "incoming") || g_str_equal (state, "waiting")))
+      ringing = self->calls->pdata[i];
+    busy |= g_str_equal (state, "active") || g_str_equal (state, "held");
+  }
+  if (ringing && !busy && !self->ringing)
+    oh_tones_ring (self->tones, oh_call_get_alert_info (ringing));
+  else if ((!ringing || busy) && self->ringing)
+    oh_tones_stop_ring (self->tones);
+  self->ringing = ringing && !busy;
+
+  if (ringing && busy && !self->beeping)
+    oh_tones_play (self->tones, &self->beeping, "call-waiting", 0, NULL);
+  else if (!(ringing && busy) && self->beeping)
+    oh_tones_stop (self->tones, &self->beeping);
+  self->beeping = ringing && busy;
+}
+
 static gboolean
 remove_call (gpointer data)
 {
@@ -102,6 +131,7 @@ remove_call (gpointer data)
   g_dbus_object_manager_server_unexport (self->objects, path);
   g_ptr_array_remove (self->calls, call);
   sync_lists (self);
+  update_alerting (self);
   oh_dbus_manager_emit_call_removed (OH_DBUS_MANAGER (self), path);
   return G_SOURCE_REMOVE;
 }
@@ -124,6 +154,8 @@ publish_call (OhManager *self, OhCall *call)
 
   export_object (self, oh_call_get_path (call), call, TRUE);
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
+  g_signal_connect_object (call, "notify::state", G_CALLBACK (update_alerting), self, G_CONNECT_SWAPPED);
+  update_alerting (self);
   sync_lists (self);
   properties = g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (call));
   oh_dbus_manager_emit_call_added (OH_DBUS_MANAGER (self), oh_call_get_path (call), properties);
@@ -364,15 +396,6 @@ handle_hangup_all (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-has_active_call (OhManager *self)
-{
-  for (guint i = 0; i < self->calls->len; i++)
-    if (g_str_equal (oh_dbus_call_get_state (self->calls->pdata[i]), "active"))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming, OhManager *self)
 {
@@ -403,12 +426,8 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
       live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
     oh_call_reject (call, 486, "Busy Here");
-  else {
+  else
     oh_call_ring (call);
-    /* no ringer in the middle of a call: a beep in the earpiece */
-    if (has_active_call (self))
-      oh_tones_play (self->tones, call, "call-waiting", 0, NULL);
-  }
   add_call (self, call);
 }
 

@@ -473,6 +473,8 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   else
     incoming.request_user = "";
   incoming.source = source;
+  if (sip_alert_info (sip))
+    incoming.alert_info = sip_header_as_string (home, (const sip_header_t *) sip_alert_info (sip));
   self->dispatching = h;
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
   self->dispatching = NULL;

@@ -55,6 +55,7 @@ typedef struct {
   const char *remote_name;
   const char *request_user; /* user part of the Request-URI: which account is called */
   const char *source;       /* "address:port": where the INVITE came from and its sender's Via port */
+  const char *alert_info;   /* the Alert-Info header, NULL when none */
 } OhSipIncoming;
 
 typedef struct {

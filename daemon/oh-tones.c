@@ -105,6 +105,18 @@ static const ToneDef tone_defs[] = {
     FALSE, TRUE },
 };
 
+/* The ringer: a 1200 Hz warble, in the cadences of the distinctive ringing
+ * that Alert-Info asks for (Bellcore GR-506 dr1…dr5; dr1 is the usual ring). */
+static const ToneDef ring_defs[] = {
+  { NULL, "Bellcore-dr1", { ON (2000, 1200, 20), OFF (4000) }, TRUE },
+  { NULL, "Bellcore-dr2", { ON (800, 1200, 20), OFF (400), ON (800, 1200, 20), OFF (4000) }, TRUE },
+  { NULL, "Bellcore-dr3", { ON (400, 1200, 20), OFF (200), ON (400, 1200, 20), OFF (200),
+                            ON (800, 1200, 20), OFF (4000) }, TRUE },
+  { NULL, "Bellcore-dr4", { ON (300, 1200, 20), OFF (200), ON (1000, 1200, 20), OFF (200),
+                            ON (300, 1200, 20), OFF (4000) }, TRUE },
+  { NULL, "Bellcore-dr5", { ON (500, 1200, 20), OFF (5500) }, TRUE },
+};
+
 static const char * const countries[] = { "us", "uk", "de", "fr", "it", "nl", "se", "jp", "au", NULL };
 
 /* key clicks: the DTMF pair of each key (ITU-T Q.23) */
@@ -194,11 +206,39 @@ render (const Segment *segments, guint n_segments, gboolean modulated)
   return g_bytes_new_take (samples, total * sizeof (gint16));
 }
 
+static guint
+segment_count (const ToneDef *def)
+{
+  guint n = 0;
+
+  while (n < MAX_SEGMENTS && def->segments[n].ms)
+    n++;
+  return n;
+}
+
+/* The ring cadence an Alert-Info header asks for (its URI's last part or
+ * info= parameter names Bellcore-drN), else the usual one. */
+GBytes *
+oh_tones_render_ring (const char *alert_info)
+{
+  const ToneDef *def = &ring_defs[0];
+
+  for (guint i = 1; alert_info && i < G_N_ELEMENTS (ring_defs); i++) {
+    g_autofree char *lower = g_ascii_strdown (alert_info, -1);
+    g_autofree char *name = g_ascii_strdown (ring_defs[i].tone, -1);
+    const char *at = strstr (lower, name);
+
+    /* a whole token: "…/Bellcore-dr2>" or "info=Bellcore-dr2", not "dr22" */
+    if (at && at > lower && strchr ("/:=", at[-1]) && !g_ascii_isalnum (at[strlen (name)]))
+      def = &ring_defs[i];
+  }
+  return render (def->segments, segment_count (def), def->modulated);
+}
+
 GBytes *
 oh_tones_render (const char *country, const char *tone, gboolean *repeats, GError **error)
 {
   const ToneDef *def;
-  guint n = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (key_clicks); i++)
     if (g_str_equal (tone, key_clicks[i].tone)) {
@@ -214,10 +254,8 @@ oh_tones_render (const char *country, const char *tone, gboolean *repeats, GErro
                  "call-waiting, confirm, error, dtmf-0…dtmf-9, dtmf-star, dtmf-pound)", tone);
     return NULL;
   }
-  while (n < MAX_SEGMENTS && def->segments[n].ms)
-    n++;
   *repeats = !def->once;
-  return render (def->segments, n, def->modulated);
+  return render (def->segments, segment_count (def), def->modulated);
 }
 
 static void
@@ -300,7 +338,8 @@ oh_tones_play (OhTones *self, gpointer owner, const char *tone, guint duration_m
     g_hash_table_insert (self->cache, g_strdup (tone), cycle);
   }
   g_debug ("tone %s (%s) for %p, %u ms", tone, self->country, owner, duration_ms);
-  oh_audio_play (self->audio, owner, cycle->samples, OH_TONES_RATE, cycle->repeats, duration_ms);
+  oh_audio_play (self->audio, OH_AUDIO_SLOT_TONE, owner, cycle->samples, OH_TONES_RATE, cycle->repeats,
+                 duration_ms);
   return TRUE;
 }
 
@@ -309,5 +348,23 @@ void
 oh_tones_stop (OhTones *self, gpointer owner)
 {
   g_return_if_fail (OH_IS_TONES (self));
-  oh_audio_stop (self->audio, owner);
+  oh_audio_stop (self->audio, OH_AUDIO_SLOT_TONE, owner);
+}
+
+/* Ring (distinctively when @alert_info asks for it) until oh_tones_stop_ring(). */
+void
+oh_tones_ring (OhTones *self, const char *alert_info)
+{
+  g_autoptr(GBytes) ring = NULL;
+
+  g_return_if_fail (OH_IS_TONES (self));
+  ring = oh_tones_render_ring (alert_info);
+  oh_audio_play (self->audio, OH_AUDIO_SLOT_RINGER, NULL, ring, OH_TONES_RATE, TRUE, 0);
+}
+
+void
+oh_tones_stop_ring (OhTones *self)
+{
+  g_return_if_fail (OH_IS_TONES (self));
+  oh_audio_stop (self->audio, OH_AUDIO_SLOT_RINGER, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Call progress tones (dial, ringback, busy…) of a country, and key clicks. */
+/* Call progress tones (dial, ringback, busy…) of a country, key clicks and
+ * the ringer. */
 #pragma once
 
 #include <glib-object.h>
@@ -24,6 +25,9 @@ gboolean     oh_tones_play            (OhTones      *self,
                                        GError      **error);
 void         oh_tones_stop            (OhTones      *self,
                                        gpointer      owner);
+void         oh_tones_ring            (OhTones      *self,
+                                       const char   *alert_info);
+void         oh_tones_stop_ring       (OhTones      *self);
 
 /* Pure helpers, for the tests: the samples of one cycle of @tone
  * (S16 native-endian mono at OH_TONES_RATE) and whether it repeats. */
@@ -32,5 +36,6 @@ GBytes      *oh_tones_render          (const char   *country,
                                        const char   *tone,
                                        gboolean     *repeats,
                                        GError      **error);
+GBytes      *oh_tones_render_ring     (const char   *alert_info);
 
 G_END_DECLS

@@ -185,7 +185,7 @@ with ohtest.Fixture('call-failures', timeout=150) as fx:
 
     # ------------------------------------------------ incoming, caller cancels
     what = 'incoming, caller cancels while it rings'
-    uac, call, props = incoming(fx, a, 'uac-call-cancel.xml', ['-key', 'ring_ms', '1000'],
+    uac, call, props = incoming(fx, a, 'uac-call-cancel.xml', ['-key', 'ring_ms', '1000', '-key', 'ring', 'Bellcore-dr1'],
                                 'uac-cancel')
     check(props['State'] == 'incoming' and props['Direction'] == 'incoming',
           f'{what}: CallAdded shows an incoming call ringing')

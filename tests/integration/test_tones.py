@@ -17,11 +17,15 @@ measures the frequencies and the on/off cadence of what came out.
 3. Call waiting: during A's call with B, a SIPp caller rings A: no ringer,
    a 440 Hz beep (us call-waiting, 300 ms) in A's earpiece; it stops when
    the caller gives up.
+4. The ringer: a SIPp caller with Alert-Info Bellcore-dr2 rings B in that
+   cadence (800 ms bursts) at RingerVolume, until it gives up; a call from
+   A (no Alert-Info) rings too and the ringer stops the moment B answers.
 
 Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_tones.py
 """
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -54,6 +58,17 @@ def check_cadence(label, runs, on_ms, off_ms, tolerance=60):
           [ms for ms in offs if abs(ms - off_ms) > tolerance]
     check(not bad, f'{label}: on {ons} ms, off {offs} ms '
           f'(expected {on_ms}/{off_ms} ± {tolerance})')
+
+
+def ringer_volume(pulse, pid):
+    """Volume in % of the phone's ringer stream, from pactl."""
+    for block in pulse.pactl('list', 'sink-inputs').split('Sink Input #')[1:]:
+        if (f'application.process.id = "{pid}"' in block and
+                'offhook.role = "ringer"' in block):
+            m = re.search(r'Volume:.*?(\d+)%', block)
+            if m:
+                return int(m.group(1))
+    return None
 
 
 def silent(pulse, phone, freq, seconds):
@@ -144,7 +159,7 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     a.wait_prop(call_a, 'Call', 'State', 'active', 10)
     waiting = a.watch_signal(None, 'Manager', 'CallAdded')
     uac = ohtest.Sipp(fx, 'uac-call-cancel.xml', name='uac-waiting', timeout=20,
-                      args=['-s', '1001', '-key', 'ring_ms', '2500',
+                      args=['-s', '1001', '-key', 'ring_ms', '2500', '-key', 'ring', 'Bellcore-dr1',
                             '-mi', '127.0.0.1', '-mp', '16600'],
                       remote=f'127.0.0.1:{a.sip_port}')
     second = waiting.wait(10)[0]
@@ -155,5 +170,40 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     a.wait_prop(second, 'Call', 'State', 'disconnected', 10)
     check(uac.wait() == 0, 'the second caller gave up cleanly')
     check(a.get(call_a, 'Call', 'State') == 'active', 'the first call is still active')
+    a.call(call_a, 'Call', 'Hangup')
+    b.wait_prop(call_b, 'Call', 'State', 'disconnected', 5)
+    ok('call waiting beeps instead of ringing')
+
+    # ---- 4: the ringer (B's speaker route is its only sink, spk_b)
+    b.set(None, 'Manager', 'RingerVolume', GLib.Variant('u', 40))
+    added = b.watch_signal(None, 'Manager', 'CallAdded')
+    uac = ohtest.Sipp(fx, 'uac-call-cancel.xml', name='uac-ring', timeout=20,
+                      args=['-s', '1002', '-key', 'ring_ms', '4500', '-key', 'ring', 'Bellcore-dr2',
+                            '-mi', '127.0.0.1', '-mp', '16610'],
+                      remote=f'127.0.0.1:{b.sip_port}')
+    ringing = added.wait(10)[0]
+    added.close()
+    vol = ohtest.wait_until(
+        lambda: ringer_volume(pulse, b.proc.pid) == 40 and 40, 5, 0.1, 'the ringer at 40 %')
+    ok(f'the ringer plays at RingerVolume ({vol} %)')
+    samples = pulse.record(b.spk + '.monitor', 3.0, RATE)
+    runs = ohtest.cadence(samples, RATE, 1200, block_ms=50)
+    ons = [ms for on, ms in runs[1:-1] if on]
+    check(ons and all(abs(ms - 800) <= 100 for ms in ons),
+          f'Alert-Info Bellcore-dr2 rings 800 ms bursts ({runs})')
+    b.wait_prop(ringing, 'Call', 'State', 'disconnected', 10)
+    check(silent(pulse, b, 1200, 1.5), 'the ringer stops when the caller gives up')
+    check(uac.wait() == 0, 'the caller gave up cleanly')
+
+    added = b.watch_signal(None, 'Manager', 'CallAdded')
+    call_a = a.dial('1002')
+    call_b = added.wait(10)[0]
+    added.close()
+    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
+    check(pulse.wait_for_tone(b.spk + '.monitor', 1200, 300, 5),
+          'a call without Alert-Info rings too')
+    b.call(call_b, 'Call', 'Answer')
+    b.wait_prop(call_b, 'Call', 'State', 'active', 5)
+    check(silent(pulse, b, 1200, 1.0), 'the ringer stops the moment the call is answered')
     a.call(call_a, 'Call', 'Hangup')
     ok('tones: all checks passed')

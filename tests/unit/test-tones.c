@@ -138,6 +138,35 @@ test_every_country (void)
 }
 
 static void
+assert_ring (const char *alert_info, const guint *expected, guint n)
+{
+  g_autoptr(GBytes) ring = oh_tones_render_ring (alert_info);
+  gsize size;
+  const gint16 *s = g_bytes_get_data (ring, &size);
+  g_autoptr(GArray) runs = cadence (s, size / 2);
+
+  g_assert_cmpuint (runs->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (g_array_index (runs, guint, i), ==, expected[i]);
+}
+
+/* Distinctive ringing: Alert-Info names a Bellcore cadence as its URI's
+ * last part or its info= parameter; anything else rings the usual way. */
+static void
+test_ring (void)
+{
+  static const guint usual[] = { 2000, 4000 };
+  static const guint dr2[] = { 800, 400, 800, 4000 };
+  static const guint dr3[] = { 400, 200, 400, 200, 800, 4000 };
+
+  assert_ring (NULL, usual, G_N_ELEMENTS (usual));
+  assert_ring ("<http://127.0.0.1/Bellcore-dr3>", dr3, G_N_ELEMENTS (dr3));
+  assert_ring ("<urn:alert:service:normal>;info=bellcore-DR2", dr2, G_N_ELEMENTS (dr2));
+  assert_ring ("<http://127.0.0.1/Bellcore-dr22>", usual, G_N_ELEMENTS (usual));
+  assert_ring ("<http://127.0.0.1/xBellcore-dr2>", usual, G_N_ELEMENTS (usual));
+}
+
+static void
 test_unknown (void)
 {
   g_autoptr(GError) error = NULL;
@@ -157,6 +186,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tones/de-dial-loops", test_de_dial_loops);
   g_test_add_func ("/tones/key-click", test_key_click);
   g_test_add_func ("/tones/every-country", test_every_country);
+  g_test_add_func ("/tones/ring", test_ring);
   g_test_add_func ("/tones/unknown", test_unknown);
   return g_test_run ();
 }
