@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "offhook-media"
 
 #include "oh-media-session.h"
+#include "oh-emodel.h"
 
 #include <gst/gst.h>
 #include <stdio.h>
@@ -13,9 +14,12 @@
 #define JITTER_BUFFER_MS 60
 #define DEFAULT_PTIME_MS 20
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
+#define RECEIVING_MS 1000  /* no RTP for this long: the far end is not sending */
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
- * negotiates it; Opus sends and decodes its in-band FEC. */
+ * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
+ * marks each lost packet as a gap: opusdec fills it itself, spanplc does it
+ * for G.711 (G.722's decoder has no concealment to offer). */
 typedef struct {
   const char *name;       /* the SDP's encoding name */
   const char *caps_name;  /* RTP caps' encoding-name */
@@ -27,12 +31,19 @@ typedef struct {
 } Codec;
 
 static const Codec codecs[] = {
-  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
-  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
+  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec ! spanplc" },
+  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec ! spanplc" },
   { "G722", "G722", 16000, "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722" },
   { "opus", "OPUS", 48000, "opusenc inband-fec=true packet-loss-percentage=10",
     "rtpopuspay", "rtpopusdepay", "opusdec use-inband-fec=true plc=true" },
 };
+
+/* Filled by a pad probe on a streaming thread, read by the main loop. */
+typedef struct {
+  gint packets;
+  gint last_ms;      /* when the last one passed, in ms after start_us; 0: none yet */
+  gint64 start_us;
+} PacketCount;
 
 struct _OhMediaSession {
   GObject parent_instance;
@@ -43,7 +54,7 @@ struct _OhMediaSession {
   GSocket *rtcp_socket;
 
   GstElement *pipeline;
-  GstElement *jitterbuffer;
+  GstElement *rtpbin;
   GstElement *dtmf_source;  /* rtpdtmfsrc, or dtmfsrc for in-band */
   guint bus_watch;
   const Codec *codec;
@@ -51,8 +62,10 @@ struct _OhMediaSession {
   guint recv_payload;
   guint dtmf_recv_payload;
   guint dtmf_clock_rate;
-  gint packets_sent;
-  gint packets_received;
+  guint ptime;
+  OhEmodelCodec quality;   /* the codec's factors in the E-model */
+  PacketCount sent;
+  PacketCount received;
 };
 
 enum {
@@ -64,31 +77,26 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (OhMediaSession, oh_media_session, G_TYPE_OBJECT)
 
 static GstPadProbeReturn
-on_packet (GstPad *pad, GstPadProbeInfo *info, gpointer counter)
+on_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  /* streaming threads count, the main loop reads */
+  PacketCount *count = data;
+
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    g_atomic_int_add ((gint *) counter, (gint) gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+    g_atomic_int_add (&count->packets, (gint) gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
   else
-    g_atomic_int_inc ((gint *) counter);
+    g_atomic_int_inc (&count->packets);
+  g_atomic_int_set (&count->last_ms, (gint) ((g_get_monotonic_time () - count->start_us) / 1000) + 1);
   return GST_PAD_PROBE_OK;
 }
 
 static void
-count_packets (GstElement *element, const char *pad_name, gint *counter)
+count_packets (GstElement *element, const char *pad_name, PacketCount *count)
 {
   g_autoptr(GstPad) pad = gst_element_get_static_pad (element, pad_name);
 
+  count->start_us = g_get_monotonic_time ();
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_packet, counter, NULL);
-}
-
-static void
-on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
-                     OhMediaSession *self)
-{
-  g_clear_object (&self->jitterbuffer);
-  self->jitterbuffer = g_object_ref (jitterbuffer);
+                     on_packet, count, NULL);
 }
 
 static GstCaps *
@@ -337,7 +345,6 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstElement) rtpbin = NULL;
   const Codec *codec;
-  guint ptime;
   GstElement *e;
 
   g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), FALSE);
@@ -366,6 +373,8 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   self->recv_payload = params->recv_payload;
   self->dtmf_recv_payload = params->dtmf_recv_payload;
   self->dtmf_clock_rate = params->dtmf_clock_rate;
+  self->ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  oh_emodel_codec (codec->name, &self->quality);
 
   description = describe_pipeline (codec, params);
   pipeline = gst_parse_launch (description, &local);
@@ -382,30 +391,30 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   tag_stream (e);
   gst_object_unref (e);
 
-  ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
-  set_by_name (pipeline, "pay", "min-ptime", (gint64) ptime * GST_MSECOND,
-               "max-ptime", (gint64) ptime * GST_MSECOND, NULL);
+  set_by_name (pipeline, "pay", "min-ptime", (gint64) self->ptime * GST_MSECOND,
+               "max-ptime", (gint64) self->ptime * GST_MSECOND, NULL);
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_sink");
   g_object_set (e, "socket", self->rtp_socket, "host", params->remote_address,
                 "port", (gint) params->remote_port, NULL);
-  count_packets (e, "sink", &self->packets_sent);
+  count_packets (e, "sink", &self->sent);
   gst_object_unref (e);
   set_by_name (pipeline, "rtcp_sink", "socket", self->rtcp_socket, "host", params->remote_address,
                "port", (gint) params->remote_port + 1, NULL);
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_src");
   g_object_set (e, "socket", self->rtp_socket, NULL);
-  count_packets (e, "src", &self->packets_received);
+  count_packets (e, "src", &self->received);
   gst_object_unref (e);
   set_by_name (pipeline, "rtcp_src", "socket", self->rtcp_socket, NULL);
 
   self->dtmf_source = gst_bin_get_by_name (GST_BIN (pipeline), "dtmf");
 
   rtpbin = gst_bin_get_by_name (GST_BIN (pipeline), "rtpbin");
+  g_object_set (rtpbin, "do-lost", TRUE, NULL);
+  self->rtpbin = g_object_ref (rtpbin);
   g_signal_connect_object (rtpbin, "request-pt-map", G_CALLBACK (on_request_pt_map), self, 0);
   g_signal_connect_object (rtpbin, "pad-added", G_CALLBACK (on_pad_added), self, 0);
-  g_signal_connect_object (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self, 0);
 
   bus = gst_element_get_bus (pipeline);
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
@@ -449,7 +458,7 @@ oh_media_session_stop (OhMediaSession *self)
   g_return_if_fail (OH_IS_MEDIA_SESSION (self));
 
   g_clear_handle_id (&self->bus_watch, g_source_remove);
-  g_clear_object (&self->jitterbuffer);
+  g_clear_object (&self->rtpbin);
   g_clear_object (&self->dtmf_source);
   if (self->pipeline) {
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
@@ -457,26 +466,113 @@ oh_media_session_stop (OhMediaSession *self)
   }
 }
 
+/* What RTCP knows: the far end's stream as we receive it (RFC 3550's
+ * cumulative loss and interarrival jitter), and from the far end's receiver
+ * reports on our stream, the round trip and how much of ours it lost. */
+typedef struct {
+  guint64 received;
+  guint64 lost;
+  double jitter_ms;
+  double rtt_ms;
+  guint64 remote_lost;
+} RtcpStats;
+
+/* One far-end SSRC: how its stream reaches us, and (have-rb) the report
+ * block its RTCP gave about our stream. Several far-end SSRCs (one replaced
+ * another): the busiest counts. */
+static void
+read_source_stats (OhMediaSession *self, const GstStructure *source, RtcpStats *out)
+{
+  gboolean internal = FALSE, have_rb = FALSE;
+  guint64 received = 0;
+  guint jitter = 0, round_trip = 0;
+  gint lost = 0;
+
+  gst_structure_get_boolean (source, "internal", &internal);
+  gst_structure_get_uint64 (source, "packets-received", &received);
+  if (internal || received < out->received)
+    return;
+  gst_structure_get_int (source, "packets-lost", &lost);
+  gst_structure_get_uint (source, "jitter", &jitter);
+  out->received = received;
+  out->lost = MAX (lost, 0);
+  out->jitter_ms = self->clock_rate ? jitter * 1000.0 / self->clock_rate : 0.0;
+  if (gst_structure_get_boolean (source, "have-rb", &have_rb) && have_rb) {
+    gst_structure_get_uint (source, "rb-round-trip", &round_trip);
+    gst_structure_get_int (source, "rb-packetslost", &lost);
+    out->rtt_ms = round_trip * 1000.0 / 65536.0;
+    out->remote_lost = MAX (lost, 0);
+  }
+}
+
+static void
+read_rtcp_stats (OhMediaSession *self, RtcpStats *out)
+{
+  g_autoptr(GObject) session = NULL;
+  g_autoptr(GstStructure) stats = NULL;
+  const GValue *sources;
+
+  if (!self->rtpbin)
+    return;
+  g_signal_emit_by_name (self->rtpbin, "get-internal-session", 0, &session);
+  if (!session)
+    return;
+  g_object_get (session, "stats", &stats, NULL);
+  sources = stats ? gst_structure_get_value (stats, "source-stats") : NULL;
+  if (!sources)
+    return;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  {
+    GValueArray *array = g_value_get_boxed (sources);
+    for (guint i = 0; array && i < array->n_values; i++)
+      read_source_stats (self, gst_value_get_structure (g_value_array_get_nth (array, i)), out);
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* ms since the last packet, or since counting began when none came yet */
+static guint64
+packet_age_ms (const PacketCount *count)
+{
+  gint64 now_ms = (g_get_monotonic_time () - count->start_us) / 1000;
+  gint last = g_atomic_int_get (&count->last_ms);
+
+  return (guint64) MAX (now_ms - MAX (last - 1, 0), 0);
+}
+
 GVariant *
 oh_media_session_get_statistics (OhMediaSession *self)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-  guint64 lost = 0, jitter_ns = 0;
+  RtcpStats rtcp = { 0, };
+  guint64 age_ms = 0;
+  gboolean receiving = FALSE;
+  double mos = 1.0;
 
   g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), NULL);
 
-  if (self->jitterbuffer) {
-    g_autoptr(GstStructure) stats = NULL;
-    g_object_get (self->jitterbuffer, "stats", &stats, NULL);
-    if (stats) {
-      gst_structure_get_uint64 (stats, "num-lost", &lost);
-      gst_structure_get_uint64 (stats, "avg-jitter", &jitter_ns);
-    }
+  if (self->pipeline) {
+    read_rtcp_stats (self, &rtcp);
+    age_ms = packet_age_ms (&self->received);
+    receiving = g_atomic_int_get (&self->received.last_ms) > 0 && age_ms < RECEIVING_MS;
   }
-  g_variant_dict_insert (&dict, "packets-sent", "t", (guint64) (guint) g_atomic_int_get (&self->packets_sent));
-  g_variant_dict_insert (&dict, "packets-received", "t", (guint64) (guint) g_atomic_int_get (&self->packets_received));
-  g_variant_dict_insert (&dict, "packets-lost", "t", lost);
-  g_variant_dict_insert (&dict, "jitter-ms", "d", (double) jitter_ns / 1e6);
-  g_variant_dict_insert (&dict, "rtt-ms", "d", 0.0);
+  /* silence from the far end is the worst call of all: MOS 1 until RTP
+   * flows. Otherwise G.107 from the loss so far and the mouth-to-ear delay
+   * the call adds: a packet's worth of audio, the jitter buffer, and half
+   * the round trip. */
+  if (receiving) {
+    double loss = rtcp.received + rtcp.lost ? 100.0 * rtcp.lost / (rtcp.received + rtcp.lost) : 0.0;
+    double delay = self->ptime + JITTER_BUFFER_MS + rtcp.rtt_ms / 2;
+    mos = oh_emodel_mos (oh_emodel_r (&self->quality, loss, delay));
+  }
+  g_variant_dict_insert (&dict, "packets-sent", "t", (guint64) (guint) g_atomic_int_get (&self->sent.packets));
+  g_variant_dict_insert (&dict, "packets-received", "t", (guint64) (guint) g_atomic_int_get (&self->received.packets));
+  g_variant_dict_insert (&dict, "packets-lost", "t", rtcp.lost);
+  g_variant_dict_insert (&dict, "jitter-ms", "d", rtcp.jitter_ms);
+  g_variant_dict_insert (&dict, "rtt-ms", "d", rtcp.rtt_ms);
+  g_variant_dict_insert (&dict, "mos", "d", mos);
+  g_variant_dict_insert (&dict, "receiving", "b", receiving);
+  g_variant_dict_insert (&dict, "last-packet-age-ms", "t", age_ms);
+  g_variant_dict_insert (&dict, "remote-packets-lost", "t", rtcp.remote_lost);
   return g_variant_dict_end (&dict);
 }
