@@ -15,6 +15,7 @@
 #define DEFAULT_PTIME_MS 20
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
 #define RECEIVING_MS 1000  /* no RTP for this long: the far end is not sending */
+#define REBUILD_SECONDS 1  /* retry the audio devices this often when they fail */
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
  * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
@@ -52,6 +53,12 @@ struct _OhMediaSession {
   char *sink_device;
   GSocket *rtp_socket;   /* owned by the core's OhRtpPorts, which outlives us */
   GSocket *rtcp_socket;
+
+  OhMediaParams params;     /* as started; its strings are these two */
+  char *remote_address;
+  char *encoding;
+  gboolean devices_lost;    /* PulseAudio went away: rebuilding until it is back */
+  guint rebuild_id;
 
   GstElement *pipeline;
   GstElement *rtpbin;
@@ -94,7 +101,6 @@ count_packets (GstElement *element, const char *pad_name, PacketCount *count)
 {
   g_autoptr(GstPad) pad = gst_element_get_static_pad (element, pad_name);
 
-  count->start_us = g_get_monotonic_time ();
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_packet, count, NULL);
 }
@@ -203,6 +209,38 @@ on_element_message (OhMediaSession *self, GstMessage *message)
   g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digits[number]);
 }
 
+static gboolean build (OhMediaSession *self, GError **error);
+static void stop_pipeline (OhMediaSession *self);
+
+/* The audio devices failed (PulseAudio went away): the call goes on, and
+ * the pipeline is built anew until they are back. The RTP sockets stay. */
+static gboolean
+on_rebuild (gpointer data)
+{
+  OhMediaSession *self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->rebuild_id = 0;
+  stop_pipeline (self);
+  if (build (self, &error)) {
+    g_message ("media: audio devices are back");
+    self->devices_lost = FALSE;
+  } else {
+    g_debug ("media: %s; retrying", error->message);
+    self->rebuild_id = g_timeout_add_seconds (REBUILD_SECONDS, on_rebuild, self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+is_device (GstObject *object)
+{
+  for (; object; object = GST_OBJECT_PARENT (object))
+    if (g_strcmp0 (GST_OBJECT_NAME (object), "mic") == 0 || g_strcmp0 (GST_OBJECT_NAME (object), "speaker") == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -213,6 +251,15 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   switch (GST_MESSAGE_TYPE (message)) {
   case GST_MESSAGE_ERROR:
     gst_message_parse_error (message, &error, &debug);
+    if (is_device (message->src)) {
+      if (!self->devices_lost)
+        g_warning ("media: audio device lost (%s): %s; the call goes on, audio comes back with it",
+                   GST_OBJECT_NAME (message->src), error->message);
+      self->devices_lost = TRUE;
+      if (!self->rebuild_id)
+        self->rebuild_id = g_timeout_add_seconds (REBUILD_SECONDS, on_rebuild, self);
+      break;
+    }
     g_warning ("media: %s (%s): %s", error->message, GST_OBJECT_NAME (message->src),
                debug ? debug : "");
     break;
@@ -248,6 +295,8 @@ oh_media_session_finalize (GObject *object)
 
   g_free (self->source_device);
   g_free (self->sink_device);
+  g_free (self->remote_address);
+  g_free (self->encoding);
   G_OBJECT_CLASS (oh_media_session_parent_class)->finalize (object);
 }
 
@@ -278,6 +327,7 @@ oh_media_session_new (GSocket *rtp, GSocket *rtcp, const char *source, const cha
   self->rtcp_socket = g_object_ref (rtcp);
   self->source_device = g_strdup (source);
   self->sink_device = g_strdup (sink);
+  self->sent.start_us = self->received.start_us = g_get_monotonic_time ();
   return self;
 }
 
@@ -336,51 +386,22 @@ describe_pipeline (const Codec *codec, const OhMediaParams *params)
     JITTER_BUFFER_MS, codec->audio_rate, dtmf_in, encoder, codec->pay, params->send_payload, dtmf);
 }
 
-gboolean
-oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GError **error)
+/* The pipeline for self->params: nothing plays on failure. */
+static gboolean
+build (OhMediaSession *self, GError **error)
 {
-  g_autofree char *description = NULL;
+  const OhMediaParams *params = &self->params;
+  g_autofree char *description = describe_pipeline (self->codec, params);
   g_autoptr(GError) local = NULL;
   g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstElement) rtpbin = NULL;
-  const Codec *codec;
   GstElement *e;
 
-  g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), FALSE);
-
-  codec = find_codec (params->encoding);
-  if (!codec) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported",
-                 params->encoding, params->clock_rate);
-    return FALSE;
-  }
-
-  if (self->pipeline) {
-    /* a new answer (re-INVITE): only the far end's address may move */
-    set_by_name (self->pipeline, "rtp_sink", "host", params->remote_address,
-                 "port", (gint) params->remote_port, NULL);
-    set_by_name (self->pipeline, "rtcp_sink", "host", params->remote_address,
-                 "port", (gint) params->remote_port + 1, NULL);
-    return TRUE;
-  }
-
-  if (!gst_is_initialized ())
-    gst_init (NULL, NULL);
-
-  self->codec = codec;
-  self->clock_rate = params->clock_rate;
-  self->recv_payload = params->recv_payload;
-  self->dtmf_recv_payload = params->dtmf_recv_payload;
-  self->dtmf_clock_rate = params->dtmf_clock_rate;
-  self->ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
-  oh_emodel_codec (codec->name, &self->quality);
-
-  description = describe_pipeline (codec, params);
   pipeline = gst_parse_launch (description, &local);
   if (!pipeline) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the media pipeline for %s: %s",
-                 codec->name, local ? local->message : "unknown error");
+                 self->codec->name, local ? local->message : "unknown error");
     return FALSE;
   }
   gst_object_ref_sink (pipeline);
@@ -422,10 +443,57 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
 
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start audio (is PulseAudio running?)");
-    oh_media_session_stop (self);
+    stop_pipeline (self);
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GError **error)
+{
+  const Codec *codec;
+
+  g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), FALSE);
+
+  codec = find_codec (params->encoding);
+  if (!codec) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported",
+                 params->encoding, params->clock_rate);
+    return FALSE;
+  }
+
+  g_free (self->remote_address);
+  self->remote_address = g_strdup (params->remote_address);
+  self->params.remote_address = self->remote_address;
+  self->params.remote_port = params->remote_port;
+  if (self->pipeline || self->rebuild_id) {
+    /* a new answer (re-INVITE): only the far end's address may move */
+    if (self->pipeline) {
+      set_by_name (self->pipeline, "rtp_sink", "host", params->remote_address,
+                   "port", (gint) params->remote_port, NULL);
+      set_by_name (self->pipeline, "rtcp_sink", "host", params->remote_address,
+                   "port", (gint) params->remote_port + 1, NULL);
+    }
+    return TRUE;
+  }
+
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+
+  g_free (self->encoding);
+  self->encoding = g_strdup (params->encoding);
+  self->params = *params;
+  self->params.remote_address = self->remote_address;
+  self->params.encoding = self->encoding;
+  self->codec = codec;
+  self->clock_rate = params->clock_rate;
+  self->recv_payload = params->recv_payload;
+  self->dtmf_recv_payload = params->dtmf_recv_payload;
+  self->dtmf_clock_rate = params->dtmf_clock_rate;
+  self->ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  oh_emodel_codec (codec->name, &self->quality);
+  return build (self, error);
 }
 
 /* Start or end one digit: RFC 4733 events, or the tone in the voice. */
@@ -452,11 +520,9 @@ oh_media_session_send_dtmf (OhMediaSession *self, char digit, gboolean start)
     g_warning ("media: DTMF %c was not taken", digit);
 }
 
-void
-oh_media_session_stop (OhMediaSession *self)
+static void
+stop_pipeline (OhMediaSession *self)
 {
-  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
-
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_object (&self->rtpbin);
   g_clear_object (&self->dtmf_source);
@@ -464,6 +530,15 @@ oh_media_session_stop (OhMediaSession *self)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
     g_clear_object (&self->pipeline);
   }
+}
+
+void
+oh_media_session_stop (OhMediaSession *self)
+{
+  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
+
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  stop_pipeline (self);
 }
 
 /* What RTCP knows: the far end's stream as we receive it (RFC 3550's

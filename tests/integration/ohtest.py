@@ -85,6 +85,7 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
     ``spk_x.monitor``).
     .server (PULSE_SERVER string), .env() -> dict for child processes,
     .pactl(*args) -> stdout, .sinks (list), .ensure_sink(name),
+    .restart(): SIGKILL the server and start it again (same socket, sinks),
     .play_tone(sink, freq_hz, seconds=None, amplitude=0.5) -> Tone
         background player (pacat); freq_hz may be a number or a tuple of
         numbers (e.g. DTMF); seconds=None plays until Tone.stop().
@@ -923,6 +924,10 @@ class Pulse:
             HOME=os.path.join(d, 'home'),
             PULSE_STATE_PATH=os.path.join(d, 'state'),
             PULSE_CLIENTCONFIG=self.client_conf)
+        self.last_tone_ms = 0
+        self._start(name)
+
+    def _start(self, name):
         argv = ['pulseaudio', '-n', '--daemonize=no', '--exit-idle-time=-1',
                 '--system=false', '--disallow-exit', '--realtime=no',
                 '--high-priority=no', '--use-pid-file=no',
@@ -932,9 +937,8 @@ class Pulse:
         for s in self.sinks:
             argv += ['-L', self._sink_module(s)]
         argv += ['-L', 'module-always-sink']
-        self.proc = fx.spawn(name, argv, env=self._daemon_env,
-                             reserved=True)
-        self.last_tone_ms = 0
+        self.proc = self.fx.spawn(name, argv, env=self._daemon_env,
+                                  reserved=True)
 
         def ready():
             if not self.proc.alive():
@@ -949,6 +953,12 @@ class Pulse:
         missing = [s for s in self.sinks if s not in have]
         if missing:
             raise TestFailure(f'pulseaudio has no sinks {missing} ({have})')
+
+    def restart(self):
+        """Kill the server (SIGKILL, as a crash) and start it again on the
+        same socket with the same sinks."""
+        self.proc.stop(timeout=5, sig=signal.SIGKILL)
+        self._start(self.fx.unique(self.name))
 
     tone_ms = staticmethod(tone_ms)
 
