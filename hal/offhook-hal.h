@@ -7,4 +7,6 @@
 #include "oh-hook-switch.h"
 #include "oh-keymap.h"
 #include "oh-keypad.h"
+#include "oh-lamp.h"
+#include "oh-lamps.h"
 #include "oh-phone-key.h"
