@@ -2,6 +2,9 @@
 /* liboffhook-hal: the whole public API in one include. */
 #pragma once
 
+#include "oh-display.h"
+#include "oh-fbdev-display.h"
+#include "oh-frame.h"
 #include "oh-hal-enums.h"
 #include "oh-hal-error.h"
 #include "oh-hook-switch.h"
@@ -10,3 +13,4 @@
 #include "oh-lamp.h"
 #include "oh-lamps.h"
 #include "oh-phone-key.h"
+#include "oh-terminal-display.h"

@@ -11,6 +11,22 @@ on_deadline (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+drop_message (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+}
+
+/* g_test_init(), with umockdev's debug messages only when G_MESSAGES_DEBUG
+ * asks for them: it narrates every replayed event, in bytes that are not
+ * text, and a TAP reader stumbles over them. */
+void
+hal_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  if (!g_getenv ("G_MESSAGES_DEBUG"))
+    g_log_set_handler (NULL, G_LOG_LEVEL_DEBUG, drop_message, NULL);
+}
+
 /* Runs the main loop until @condition holds; fails the test naming @what
  * when it does not within 5 seconds. */
 void
@@ -60,4 +76,25 @@ hal_test_read_data (const char *name)
   g_file_get_contents (path, &contents, NULL, &error);
   g_assert_no_error (error);
   return contents;
+}
+
+/* A phone's screen during a call, on a frame of any size: the picture the
+ * display tests compare and the README shows. */
+void
+hal_test_draw_call (OhFrame *frame)
+{
+  static const char * const softkeys[] = { "Hold", "Transfer", "Conf", "End", NULL };
+  guint rows = oh_frame_get_rows (frame);
+
+  oh_frame_clear (frame);
+  oh_frame_text (frame, 0, 0, " work 1001      " OH_GLYPH_DOT " registered   ", OH_TEXT_INVERSE);
+  oh_frame_text (frame, 2, 1, "Alice Example", OH_TEXT_BOLD);
+  oh_frame_text (frame, 3, 1, "sip:1002@pbx.example.com", OH_TEXT_NORMAL);
+  oh_frame_text (frame, 5, 1, OH_GLYPH_PLAY " Connected    00:01:23", OH_TEXT_NORMAL);
+  oh_frame_text (frame, 6, 1, "G.722  " OH_GLYPH_BLOCK OH_GLYPH_BLOCK OH_GLYPH_BLOCK
+                 OH_GLYPH_SHADE " good", OH_TEXT_NORMAL);
+  if (rows > 10)
+    oh_frame_text (frame, rows - 3, 1, OH_GLYPH_DOT " Line 1  " OH_GLYPH_ARROW_UP
+                   OH_GLYPH_ARROW_DOWN " calls  Vol", OH_TEXT_NORMAL);
+  oh_frame_softkeys (frame, softkeys);
 }

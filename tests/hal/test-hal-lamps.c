@@ -206,7 +206,7 @@ test_sysfs_path (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  hal_test_init (&argc, &argv);
 
   g_test_add ("/hal/lamps/roles", Fixture, NULL, fixture_set_up, test_roles, fixture_tear_down);
   g_test_add ("/hal/lamps/blink-trigger", Fixture, NULL, fixture_set_up, test_blink_trigger,
