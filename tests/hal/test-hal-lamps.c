@@ -158,7 +158,8 @@ test_blink_timer (Fixture *f, gconstpointer data)
   hal_test_wait (blinked_four_times, f, "the mute lamp blinking");
   for (guint i = 0; i < f->blinks->len; i++)
     g_assert_cmpstr (f->blinks->pdata[i], ==, i % 2 ? "0" : "255");
-  g_assert_cmpint (f->shortest_blink, >=, 250 * 1000);
+  /* 250 ms a phase, less the main loop's jitter */
+  g_assert_cmpint (f->shortest_blink, >=, 200 * 1000);
   assert_led ("phone:red:micmute", "trigger", "[none] heartbeat");
 
   g_assert_true (oh_lamp_set_state (lamp, OH_LAMP_STATE_OFF, &error));
