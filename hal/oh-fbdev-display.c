@@ -9,7 +9,6 @@
 
 #include "oh-fbdev-display.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <linux/fb.h>
 #include <sys/ioctl.h>
@@ -18,6 +17,7 @@
 
 #include "oh-font.h"
 #include "oh-hal-error.h"
+#include "oh-hal-error-private.h"
 
 struct _OhFbdevDisplay {
   GObject parent_instance;
@@ -122,16 +122,6 @@ oh_fbdev_display_init (OhFbdevDisplay *self)
 }
 
 static gboolean
-fail_errno (GError **error, const char *what, const char *path)
-{
-  int saved = errno;
-
-  g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "%s %s: %s", what, path,
-               g_strerror (saved));
-  return FALSE;
-}
-
-static gboolean
 check_layout (OhFbdevDisplay *self, const char *path, GError **error)
 {
   guint bpp = self->var.bits_per_pixel;
@@ -179,12 +169,12 @@ oh_fbdev_display_new (const char *path, guint scale, GError **error)
   self->scale = MAX (scale, 1);
   self->fd = open (path, O_RDWR | O_CLOEXEC);
   if (self->fd < 0) {
-    fail_errno (error, "cannot open", path);
+    oh_hal_fail_errno (error, "cannot open %s", path);
     return NULL;
   }
   if (ioctl (self->fd, FBIOGET_FSCREENINFO, &self->fix) < 0
       || ioctl (self->fd, FBIOGET_VSCREENINFO, &self->var) < 0) {
-    fail_errno (error, "not a framebuffer:", path);
+    oh_hal_fail_errno (error, "%s is not a framebuffer", path);
     return NULL;
   }
   if (!check_layout (self, path, error))
@@ -200,7 +190,7 @@ oh_fbdev_display_new (const char *path, guint scale, GError **error)
   }
   memory = mmap (NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
   if (memory == MAP_FAILED) {
-    fail_errno (error, "cannot map", path);
+    oh_hal_fail_errno (error, "cannot map %s", path);
     return NULL;
   }
   self->memory = memory;

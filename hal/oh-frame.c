@@ -8,12 +8,12 @@
 
 #include "oh-frame.h"
 
-#include <errno.h>
 #include <png.h>
 #include <stdio.h>
 
 #include "oh-font.h"
 #include "oh-hal-error.h"
+#include "oh-hal-error-private.h"
 
 typedef struct {
   gunichar c;
@@ -275,20 +275,14 @@ oh_frame_write_png (OhFrame *self, const char *path, GError **error)
   g_return_val_if_fail (OH_IS_FRAME (self), FALSE);
 
   file = fopen (path, "wb");
-  if (!file) {
-    int saved = errno;
-    g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot write %s: %s", path,
-                 g_strerror (saved));
-    return FALSE;
-  }
+  if (!file)
+    return oh_hal_fail_errno (error, "cannot write %s", path);
   pixels = oh_frame_render (self, 1, &width, &height);
   row = g_malloc ((gsize) width * 3);
   encoded = encode_png (file, pixels, row, width, height);
-  if (fclose (file) != 0 || !encoded) {
-    int saved = errno;
-    g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot write %s: %s", path,
-                 encoded ? g_strerror (saved) : "PNG encoding failed");
-    return FALSE;
-  }
-  return TRUE;
+  if (fclose (file) != 0)
+    return oh_hal_fail_errno (error, "cannot write %s", path);
+  if (!encoded)
+    g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot encode %s as PNG", path);
+  return encoded;
 }

@@ -9,12 +9,12 @@
 
 #include "oh-lamp.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "oh-hal-enums.h"
 #include "oh-hal-error.h"
+#include "oh-hal-error-private.h"
 
 #define FAST_MS 250
 #define SLOW_MS 1000
@@ -52,16 +52,11 @@ write_attribute (OhLamp *self, const char *attribute, const char *value, GError 
   gssize len = (gssize) strlen (value);
   gboolean ok;
 
-  if (fd < 0) {
-    int saved = errno;
-    g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot open %s: %s", path,
-                 g_strerror (saved));
-    return FALSE;
-  }
+  if (fd < 0)
+    return oh_hal_fail_errno (error, "cannot open %s", path);
   ok = write (fd, value, (size_t) len) == len;
   if (!ok)
-    g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot write \"%s\" to %s: %s",
-                 value, path, g_strerror (errno));
+    oh_hal_fail_errno (error, "cannot write \"%s\" to %s", value, path);
   close (fd);
   return ok;
 }

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "oh-hal-error.h"
+#include "oh-hal-error-private.h"
 
 struct _OhTerminalDisplay {
   GObject parent_instance;
@@ -34,12 +34,8 @@ write_all (int fd, const char *data, gsize len, GError **error)
 
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0) {
-      int saved = errno;
-      g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot draw on the terminal: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
+    if (n < 0)
+      return oh_hal_fail_errno (error, "cannot draw on the terminal");
     data += n;
     len -= (gsize) n;
   }
