@@ -10,6 +10,7 @@
 
 #include "oh-config.h"
 #include "oh-manager.h"
+#include "oh-service.h"
 #include "oh-sip.h"
 
 #define BUS_NAME "org.offhook.Phone1"
@@ -19,9 +20,27 @@ typedef struct {
   GMainLoop *loop;
   OhManager *manager;
   OhSip *sip;
+  OhService *service;
   int status;
   gboolean stopping;
 } Daemon;
+
+static gboolean on_shutdown_timeout (gpointer data);
+
+/* Hang up, un-register, then quit; a second request quits at once. */
+static void
+stop (Daemon *d)
+{
+  if (d->stopping) {
+    g_main_loop_quit (d->loop);
+    return;
+  }
+  d->stopping = TRUE;
+  g_info ("stopping: hanging up and unregistering");
+  oh_service_stopping (d->service);
+  oh_manager_shutdown (d->manager);
+  g_timeout_add_seconds (SHUTDOWN_TIMEOUT_S, on_shutdown_timeout, d);
+}
 
 static void
 on_bus_acquired (GDBusConnection *connection, const char *name, gpointer data)
@@ -40,6 +59,7 @@ static void
 on_name_acquired (GDBusConnection *connection, const char *name, gpointer data)
 {
   g_info ("ready as %s", name);
+  oh_service_ready (((Daemon *) data)->service);
 }
 
 static void
@@ -52,7 +72,8 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer data)
   else
     g_printerr ("offhookd: cannot own %s (is another offhookd running, or does the bus policy forbid it?)\n", name);
   d->status = EXIT_FAILURE;
-  g_main_loop_quit (d->loop);
+  /* the SIP stack must shut down before it is destroyed, as on SIGTERM */
+  stop (d);
 }
 
 static void
@@ -72,16 +93,7 @@ on_shutdown_timeout (gpointer data)
 static gboolean
 on_signal (gpointer data)
 {
-  Daemon *d = data;
-
-  if (d->stopping) {
-    g_main_loop_quit (d->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  d->stopping = TRUE;
-  g_info ("stopping: hanging up and unregistering");
-  oh_manager_shutdown (d->manager);
-  g_timeout_add_seconds (SHUTDOWN_TIMEOUT_S, on_shutdown_timeout, d);
+  stop (data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -136,6 +148,7 @@ main (int argc, char **argv)
   }
   d.loop = g_main_loop_new (NULL, FALSE);
   d.manager = oh_manager_new (config, d.sip);
+  d.service = oh_service_new (d.manager);
   g_signal_connect (d.sip, "shutdown-done", G_CALLBACK (on_shutdown_done), &d);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
@@ -146,6 +159,7 @@ main (int argc, char **argv)
   g_main_loop_run (d.loop);
 
   g_bus_unown_name (owner_id);
+  g_clear_object (&d.service);
   g_clear_object (&d.manager);
   g_clear_object (&d.sip);
   g_main_loop_unref (d.loop);

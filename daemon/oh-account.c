@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "oh-error.h"
+#include "oh-log.h"
 
 #define ACCOUNT_PATH "/org/offhook/Phone1/Account/"
 #define BACKOFF_MIN_S 5
@@ -50,6 +51,7 @@ static const struct {
   { "username", "s", NULL, TRUE },
 };
 
+static const char * const supported_codecs[] = { "pcmu", "pcma", "g722", "opus", NULL };
 static const char *default_codecs[] = { "pcmu", "pcma", NULL };
 
 struct _OhAccount {
@@ -164,9 +166,9 @@ check_codecs (const char *key, GVariant *value, GError **error)
     return FALSE;
   }
   for (guint i = 0; codecs[i]; i++)
-    if (!g_strv_contains (default_codecs, codecs[i])) {
+    if (!g_strv_contains (supported_codecs, codecs[i])) {
       g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
-                   "%s: '%s' is not a supported codec (supported: pcmu, pcma)", key, codecs[i]);
+                   "%s: '%s' is not a supported codec (supported: pcmu, pcma, g722, opus)", key, codecs[i]);
       return FALSE;
     }
   return TRUE;
@@ -275,8 +277,8 @@ set_state (OhAccount *self, const char *state, const char *error)
   if (error && !g_str_equal (oh_dbus_account_get_registration_error (dbus), error))
     oh_dbus_account_set_registration_error (dbus, error);
   if (!g_str_equal (oh_dbus_account_get_registration_state (dbus), state)) {
-    g_info ("account %s: registration %s%s%s", oh_dbus_account_get_id (dbus), state,
-            error && *error ? ": " : "", error ? error : "");
+    oh_log_account (G_LOG_LEVEL_INFO, oh_dbus_account_get_id (dbus), "registration %s%s%s", state,
+                    error && *error ? ": " : "", error ? error : "");
     oh_dbus_account_set_registration_state (dbus, state);
   }
   if (!g_str_equal (state, "registered"))
@@ -300,8 +302,8 @@ on_proxy_resolved (GObject *source, GAsyncResult *result, gpointer data)
   g_free (r);
   if (!addresses) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_message ("account %s: cannot resolve a proxy: %s",
-                 oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)), error->message);
+      oh_log_account (G_LOG_LEVEL_MESSAGE, oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)),
+                      "cannot resolve a proxy: %s", error->message);
     return;
   }
   for (GList *l = addresses; l; l = l->next) {
@@ -481,9 +483,9 @@ on_registered (OhAccount *self, const OhSipEvent *event)
     const char *word = event->status == 408 ? "timeout" : "network";
     self->tried++;
     if (n > 1 && self->tried < n) {
-      g_info ("account %s: proxy %s did not answer (%u %s); trying the next one",
-              oh_dbus_account_get_id (dbus), oh_dbus_account_get_active_proxy (dbus),
-              event->status, event->phrase);
+      oh_log_account (G_LOG_LEVEL_INFO, oh_dbus_account_get_id (dbus),
+                      "proxy %s did not answer (%u %s); trying the next one",
+                      oh_dbus_account_get_active_proxy (dbus), event->status, event->phrase);
       set_active (self, self->active + 1);
       send_register (self);
       return;
@@ -520,8 +522,8 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     if (handle == self->probe) {
       g_clear_pointer (&self->probe, oh_sip_handle_free);
       if (!event->local && self->active > 0) {
-        g_info ("account %s: primary proxy answers again; returning to it",
-                oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)));
+        oh_log_account (G_LOG_LEVEL_INFO, oh_dbus_account_get_id (OH_DBUS_ACCOUNT (self)),
+                        "primary proxy answers again; returning to it");
         stop_registration (self);
         set_active (self, 0);
         start_registration (self);
@@ -669,7 +671,7 @@ handle_set_credentials (OhDbusAccount *dbus, GDBusMethodInvocation *invocation,
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_info ("account %s: credentials set for user %s", oh_dbus_account_get_id (dbus), username);
+  oh_log_account (G_LOG_LEVEL_INFO, oh_dbus_account_get_id (dbus), "credentials set for user %s", username);
   start_registration (self);
   oh_dbus_account_complete_set_credentials (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -740,7 +742,7 @@ on_writable_changed (OhAccount *self, GParamSpec *pspec, gpointer user_data)
   }
   change = g_variant_ref_sink (g_variant_dict_end (&dict));
   if (!update (self, change, &error))
-    g_warning ("account %s: %s", oh_dbus_account_get_id (dbus), error->message);
+    oh_log_account (G_LOG_LEVEL_WARNING, oh_dbus_account_get_id (dbus), "%s", error->message);
 }
 
 static void
@@ -916,6 +918,14 @@ oh_account_get_codecs (OhAccount *self)
   return (const char * const *) self->codecs;
 }
 
+/* How this account sends DTMF: "rfc4733", "info" or "inband". */
+const char *
+oh_account_get_dtmf (OhAccount *self)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), NULL);
+  return setting_string (self, "dtmf", "rfc4733");
+}
+
 /* A call found @failed unreachable: move on to the next proxy (registration
  * follows) and return it, or NULL when every proxy was tried. */
 const char *
@@ -933,8 +943,8 @@ oh_account_next_proxy (OhAccount *self, const char *failed)
   if (index + 1 >= n)
     return NULL;
   if (g_str_equal (oh_dbus_account_get_active_proxy (dbus), failed)) {
-    g_info ("account %s: proxy %s did not answer a call; moving to %s",
-            oh_dbus_account_get_id (dbus), failed, list[index + 1]);
+    oh_log_account (G_LOG_LEVEL_INFO, oh_dbus_account_get_id (dbus),
+                    "proxy %s did not answer a call; moving to %s", failed, list[index + 1]);
     set_active (self, index + 1);
     start_registration (self);
   }

@@ -5,10 +5,18 @@
 #include "oh-call.h"
 
 #include "oh-error.h"
+#include "oh-log.h"
 #include "oh-media-loader.h"
 #include "oh-rtp-ports.h"
 
+#include <string.h>
+
 #define CALL_PATH "/org/offhook/Phone1/Call/"
+#define DTMF_TONE_MS 100   /* each digit sounds this long… */
+#define DTMF_GAP_MS 100    /* …and is followed by this much silence */
+#define DTMF_PAUSE_MS 500  /* a ',' in SendDtmf */
+#define MAX_DTMF_DIGITS 256
+#define FAILURE_TONE_MS 3000 /* busy or congestion after a call that failed */
 
 enum {
   SIGNAL_INVITE_SENT,
@@ -22,6 +30,7 @@ struct _OhCall {
 
   OhSip *sip;
   OhConfig *config;
+  OhTones *tones;
   OhAccount *account;       /* NULL for a direct-IP call */
   char *path;
   OhSipHandle *handle;
@@ -39,6 +48,10 @@ struct _OhCall {
   guint ring_timer;
   guint stats_timer;
   gboolean invite_sent;
+  gboolean early_media;     /* the far end's audio plays before the answer */
+  GString *dtmf_queue;      /* digits SendDtmf has still to send */
+  guint dtmf_timer;
+  char dtmf_sounding;       /* the digit whose tone or events are on */
 };
 
 G_DEFINE_TYPE (OhCall, oh_call, OH_DBUS_TYPE_CALL_SKELETON)
@@ -60,7 +73,7 @@ set_state (OhCall *self, const char *new_state)
 {
   if (g_str_equal (state (self), new_state))
     return;
-  g_info ("call %s: %s → %s", self->path, state (self), new_state);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s → %s", state (self), new_state);
   oh_dbus_call_set_state (OH_DBUS_CALL (self), new_state);
 }
 
@@ -75,6 +88,23 @@ on_stats_timer (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An outgoing call that failed by itself: the caller hears why for a while. */
+static void
+failure_tone (OhCall *self, const char *reason)
+{
+  const char *tone = NULL;
+
+  if (self->local_reason || oh_dbus_call_get_connect_time (OH_DBUS_CALL (self)) ||
+      !g_str_equal (oh_dbus_call_get_direction (OH_DBUS_CALL (self)), "outgoing"))
+    return;
+  if (g_str_equal (reason, "busy") || g_str_equal (reason, "rejected"))
+    tone = "busy";
+  else if (g_str_equal (reason, "failed") || g_str_equal (reason, "no-answer"))
+    tone = "congestion";
+  if (tone)
+    oh_tones_play (self->tones, self, tone, FAILURE_TONE_MS, NULL);
+}
+
 static void
 disconnect (OhCall *self, const char *reason, guint status)
 {
@@ -83,6 +113,8 @@ disconnect (OhCall *self, const char *reason, guint status)
   if (is_over (self))
     return;
   g_clear_handle_id (&self->ring_timer, g_source_remove);
+  g_clear_handle_id (&self->dtmf_timer, g_source_remove);
+  g_string_truncate (self->dtmf_queue, 0);
   if (self->stats_timer) {
     GVariant *stats;
     guint64 sent = 0, received = 0, lost = 0;
@@ -93,12 +125,14 @@ disconnect (OhCall *self, const char *reason, guint status)
     g_variant_lookup (stats, "packets-sent", "t", &sent);
     g_variant_lookup (stats, "packets-received", "t", &received);
     g_variant_lookup (stats, "packets-lost", "t", &lost);
-    g_info ("call %s: RTP %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " received, %"
-            G_GUINT64_FORMAT " lost", self->path, sent, received, lost);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "RTP %" G_GUINT64_FORMAT " sent, %"
+                 G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT " lost", sent, received, lost);
   }
   if (self->media)
     self->media_api->stop (self->media);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
+  oh_tones_stop (self->tones, self);
+  failure_tone (self, reason);
 
   g_object_freeze_notify (G_OBJECT (self));
   oh_dbus_call_set_disconnect_reason (dbus, reason);
@@ -106,9 +140,9 @@ disconnect (OhCall *self, const char *reason, guint status)
   set_state (self, "disconnected");
   g_object_thaw_notify (G_OBJECT (self));
   if (status)
-    g_info ("call %s ended: %s, SIP %u", self->path, reason, status);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "ended: %s, SIP %u", reason, status);
   else
-    g_info ("call %s ended: %s", self->path, reason);
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "ended: %s", reason);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
 }
 
@@ -154,7 +188,7 @@ fail_over (OhCall *self)
   next = oh_account_next_proxy (self->account, self->proxy);
   if (!next)
     return FALSE;
-  g_info ("call %s: proxy %s did not answer; trying %s", self->path, self->proxy, next);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "proxy %s did not answer; trying %s", self->proxy, next);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
   g_free (self->proxy);
   self->proxy = g_strdup (next);
@@ -185,31 +219,70 @@ on_ended (OhCall *self, const OhSipEvent *event)
 }
 
 static void
+on_dtmf_received (OhCall *self, char digit)
+{
+  char text[2] = { digit, '\0' };
+
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "DTMF %s received", text);
+  oh_dbus_call_emit_dtmf_received (OH_DBUS_CALL (self), text);
+}
+
+static void
+on_media_dtmf (OhMediaSession *media, char digit, OhCall *self)
+{
+  on_dtmf_received (self, digit);
+}
+
+static const char *
+dtmf_method (OhCall *self)
+{
+  return self->account ? oh_account_get_dtmf (self->account) : "rfc4733";
+}
+
+static void
 on_media (OhCall *self, const OhSipEvent *event)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *codec = g_strdup_printf ("%s/%u", event->encoding, event->clock_rate);
+  OhMediaParams params = {
+    .remote_address = event->media_address,
+    .remote_port = event->media_port,
+    .encoding = event->encoding,
+    .clock_rate = event->clock_rate,
+    .send_payload = event->send_payload,
+    .recv_payload = event->recv_payload,
+    .ptime = event->ptime,
+    .dtmf_send_payload = event->dtmf_send_payload,
+    .dtmf_recv_payload = event->dtmf_recv_payload,
+    .dtmf_clock_rate = event->dtmf_clock_rate,
+  };
 
   oh_dbus_call_set_codec (OH_DBUS_CALL (self), codec);
+  /* before the answer: announcements or the far end's ringback, not ours */
+  if (!oh_dbus_call_get_connect_time (OH_DBUS_CALL (self)))
+    self->early_media = TRUE;
+  oh_tones_stop (self->tones, self);
   if (!self->media) {
-    const OhSettings *settings = oh_config_get_settings (self->config);
+    OhAudio *audio = oh_tones_get_audio (self->tones);
 
     self->media_api = oh_media_loader_get (&error);
     if (!self->media_api) {
-      g_warning ("call %s: no audio: %s", self->path, error->message);
+      oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "no audio: %s", error->message);
       return;
     }
     self->media = self->media_api->session_new (oh_rtp_ports_get_rtp_socket (self->ports),
                                                 oh_rtp_ports_get_rtcp_socket (self->ports),
-                                                settings->audio_source, settings->audio_sink);
+                                                oh_audio_get_source (audio), oh_audio_get_sink (audio));
+    g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
   }
-  if (!self->media_api->start (self->media, event->media_address, event->media_port,
-                               event->payload, event->encoding, event->clock_rate, &error)) {
-    g_warning ("call %s: %s", self->path, error->message);
+  if (!self->media_api->start (self->media, &params, &error)) {
+    oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "%s", error->message);
     return;
   }
-  g_info ("call %s: media %s to %s:%u from port %u", self->path, codec, event->media_address,
-          event->media_port, oh_rtp_ports_get_port (self->ports));
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u",
+               codec, params.send_payload, params.recv_payload, params.dtmf_send_payload,
+               params.dtmf_recv_payload, event->media_address, event->media_port,
+               oh_rtp_ports_get_port (self->ports));
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -226,6 +299,8 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
   case OH_SIP_EVENT_PROGRESS:
     if (event->status >= 180 && event->status < 200 && g_str_equal (state (self), "dialing"))
       set_state (self, "alerting");
+    if (event->status >= 180 && event->status < 200 && !self->early_media)
+      oh_tones_play (self->tones, self, "ringback", 0, NULL);
     else if (event->status >= 200 && event->status < 300 && event->remote_name)
       oh_dbus_call_set_remote_name (dbus, event->remote_name);
     break;
@@ -242,11 +317,15 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     if (!oh_dbus_call_get_connect_time (dbus)) {
       g_clear_handle_id (&self->ring_timer, g_source_remove);
       oh_dbus_call_set_connect_time (dbus, (guint64) g_get_real_time ());
+      oh_tones_stop (self->tones, self);
       set_state (self, "active");
     }
     break;
   case OH_SIP_EVENT_ENDED:
     on_ended (self, event);
+    break;
+  case OH_SIP_EVENT_DTMF:
+    on_dtmf_received (self, event->digit);
     break;
   default:
     break;
@@ -284,6 +363,8 @@ local_media (OhCall *self)
     .address = oh_config_get_settings (self->config)->sip_address,
     .port = oh_rtp_ports_get_port (self->ports),
     .codecs = self->account ? oh_account_get_codecs (self->account) : NULL,
+    /* "inband" offers no telephone-event, so both sides fall back to tones */
+    .dtmf_events = !g_str_equal (dtmf_method (self), "inband"),
   };
   static const char * const defaults[] = { "pcmu", "pcma", NULL };
 
@@ -306,6 +387,7 @@ handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
   }
   media = local_media (self);
   g_clear_handle_id (&self->ring_timer, g_source_remove);
+  oh_tones_stop (self->tones, self);
   oh_sip_answer (self->handle, &media);
   oh_dbus_call_complete_answer (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -353,6 +435,76 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* One step of SendDtmf: end the sounding digit, then start the next one (or
+ * pause for a ','). SIP INFO carries the digit's duration itself. */
+static gboolean
+on_dtmf_step (gpointer data)
+{
+  OhCall *self = data;
+  gboolean info = g_str_equal (dtmf_method (self), "info");
+  guint wait;
+  char digit;
+
+  self->dtmf_timer = 0;
+  if (self->dtmf_sounding) {
+    if (self->media)
+      self->media_api->send_dtmf (self->media, self->dtmf_sounding, FALSE);
+    self->dtmf_sounding = 0;
+    self->dtmf_timer = g_timeout_add (DTMF_GAP_MS, on_dtmf_step, self);
+    return G_SOURCE_REMOVE;
+  }
+  if (self->dtmf_queue->len == 0)
+    return G_SOURCE_REMOVE;
+
+  digit = self->dtmf_queue->str[0];
+  g_string_erase (self->dtmf_queue, 0, 1);
+  if (digit == ',') {
+    wait = DTMF_PAUSE_MS;
+  } else if (info) {
+    oh_sip_send_dtmf_info (self->handle, digit, DTMF_TONE_MS);
+    wait = DTMF_TONE_MS + DTMF_GAP_MS;
+  } else {
+    if (self->media)
+      self->media_api->send_dtmf (self->media, digit, TRUE);
+    self->dtmf_sounding = digit;
+    wait = DTMF_TONE_MS;
+  }
+  self->dtmf_timer = g_timeout_add (wait, on_dtmf_step, self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+handle_send_dtmf (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *digits)
+{
+  OhCall *self = OH_CALL (dbus);
+  gsize bad;
+
+  if (!g_str_equal (state (self), "active")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "DTMF needs an active call; this one is %s", state (self));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!*digits || strlen (digits) > MAX_DTMF_DIGITS) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                           "give 1 to %d DTMF digits", MAX_DTMF_DIGITS);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  bad = strspn (digits, "0123456789*#ABCDabcd,");
+  if (digits[bad]) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                           "'%.1s' at position %zu is not a DTMF digit "
+                                           "(0-9 * # A-D, ',' pauses)", digits + bad, bad + 1);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  for (const char *p = digits; *p; p++)
+    g_string_append_c (self->dtmf_queue, g_ascii_toupper (*p));
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "sending DTMF %s by %s", digits, dtmf_method (self));
+  if (!self->dtmf_timer)
+    on_dtmf_step (self);
+  oh_dbus_call_complete_send_dtmf (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 oh_call_dispose (GObject *object)
 {
@@ -360,13 +512,18 @@ oh_call_dispose (GObject *object)
 
   g_clear_handle_id (&self->ring_timer, g_source_remove);
   g_clear_handle_id (&self->stats_timer, g_source_remove);
+  g_clear_handle_id (&self->dtmf_timer, g_source_remove);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
+  /* a busy tone may outlive the call: it has its own end */
   if (self->sip)
     g_signal_handlers_disconnect_by_data (self->sip, self);
+  if (self->media)
+    g_signal_handlers_disconnect_by_data (self->media, self);
   g_clear_object (&self->media);
   g_clear_object (&self->ports);
   g_clear_object (&self->sip);
   g_clear_object (&self->config);
+  g_clear_object (&self->tones);
   g_clear_object (&self->account);
   G_OBJECT_CLASS (oh_call_parent_class)->dispose (object);
 }
@@ -381,6 +538,7 @@ oh_call_finalize (GObject *object)
   g_free (self->from_uri);
   g_free (self->from_name);
   g_free (self->to_uri);
+  g_string_free (self->dtmf_queue, TRUE);
   G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
 }
 
@@ -403,19 +561,20 @@ oh_call_class_init (OhCallClass *klass)
 static void
 oh_call_init (OhCall *self)
 {
+  self->dtmf_queue = g_string_new (NULL);
   g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
   g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
   g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
   g_signal_connect (self, "handle-hold", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-resume", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_send_dtmf), NULL);
   g_signal_connect (self, "handle-transfer", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (oh_error_handle_not_supported), NULL);
 }
 
 static OhCall *
-call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const char *direction,
-          GError **error)
+call_new (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
+          const char *direction, GError **error)
 {
   g_autoptr(OhCall) self = NULL;
   g_auto(GVariantDict) empty = G_VARIANT_DICT_INIT (NULL);
@@ -437,6 +596,7 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
   self->ports = ports;
   self->sip = g_object_ref (sip);
   self->config = g_object_ref (config);
+  self->tones = g_object_ref (tones);
   self->account = account ? g_object_ref (account) : NULL;
   self->path = g_strdup_printf (CALL_PATH "%u", number);
   /* to the millisecond: g_timeout_add_seconds () groups timers and fires them
@@ -448,11 +608,11 @@ call_new (OhSip *sip, OhConfig *config, OhAccount *account, guint number, const 
 }
 
 OhCall *
-oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
                       const OhCallDial *dial, GError **error)
 {
   const OhSettings *settings = oh_config_get_settings (config);
-  OhCall *self = call_new (sip, config, account, number, "outgoing", error);
+  OhCall *self = call_new (sip, config, tones, account, number, "outgoing", error);
 
   if (!self)
     return NULL;
@@ -484,10 +644,10 @@ oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhAccount *account, guint nu
 }
 
 OhCall *
-oh_call_new_incoming (OhSip *sip, OhConfig *config, OhAccount *account, guint number,
+oh_call_new_incoming (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *account, guint number,
                       OhSipHandle *handle, const OhSipIncoming *incoming, GError **error)
 {
-  OhCall *self = call_new (sip, config, account, number, "incoming", error);
+  OhCall *self = call_new (sip, config, tones, account, number, "incoming", error);
 
   if (!self)
     return NULL;

@@ -6,6 +6,7 @@
 #include "oh-config.h"
 #include "oh-dbus-generated.h"
 #include "oh-sip.h"
+#include "oh-tones.h"
 
 G_BEGIN_DECLS
 
@@ -20,12 +21,14 @@ typedef struct {
 
 OhCall       *oh_call_new_outgoing   (OhSip               *sip,
                                       OhConfig            *config,
+                                      OhTones             *tones,
                                       OhAccount           *account,
                                       guint                number,
                                       const OhCallDial    *dial,
                                       GError             **error);
 OhCall       *oh_call_new_incoming   (OhSip               *sip,
                                       OhConfig            *config,
+                                      OhTones             *tones,
                                       OhAccount           *account,
                                       guint                number,
                                       OhSipHandle         *handle,

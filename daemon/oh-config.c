@@ -40,6 +40,20 @@ static const SettingDef setting_defs[] = {
   U ("rtp", "port-max", 1025, 65535, rtp_port_max),
   S ("audio", "source", audio_source),
   S ("audio", "sink", audio_sink),
+  S ("audio", "handset-sink", route_sink[0]),
+  S ("audio", "headset-sink", route_sink[1]),
+  S ("audio", "speaker-sink", route_sink[2]),
+  S ("audio", "handset-source", route_source[0]),
+  S ("audio", "headset-source", route_source[1]),
+  S ("audio", "speaker-source", route_source[2]),
+  S ("audio", "handset-sink-port", route_sink_port[0]),
+  S ("audio", "headset-sink-port", route_sink_port[1]),
+  S ("audio", "speaker-sink-port", route_sink_port[2]),
+  S ("audio", "handset-source-port", route_source_port[0]),
+  S ("audio", "headset-source-port", route_source_port[1]),
+  S ("audio", "speaker-source-port", route_source_port[2]),
+  S ("audio", "ringer-sink", ringer_sink),
+  S ("audio", "tone-country", tone_country),
 };
 
 /* A secret lives in its own page, left out of core dumps and wiped on free. */
@@ -96,9 +110,10 @@ line_key (const char *group, const char *key)
 }
 
 /* A tolerant keyfile reader: one bad line is reported and skipped, the rest is
- * kept (GKeyFile itself gives up on the whole file). */
+ * kept (GKeyFile itself gives up on the whole file). A bad line of a secret
+ * file is reported by its number only: it may hold a password. */
 static GKeyFile *
-parse_keyfile (const char *path, GHashTable *lines)
+parse_keyfile (const char *path, GHashTable *lines, gboolean secret)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
@@ -115,6 +130,7 @@ parse_keyfile (const char *path, GHashTable *lines)
   rows = g_strsplit (text, "\n", -1);
   for (guint i = 0; rows[i]; i++) {
     g_autofree char *row = g_strstrip (g_strdup (rows[i]));
+    const char *shown = secret ? "(not shown)" : row;
     char *eq;
 
     if (row[0] == '\0' || row[0] == '#' || row[0] == ';')
@@ -122,7 +138,7 @@ parse_keyfile (const char *path, GHashTable *lines)
     if (row[0] == '[') {
       gsize len = strlen (row);
       if (len < 3 || row[len - 1] != ']') {
-        g_warning ("%s:%u: '%s' is not a [group] line; ignored up to the next group", path, i + 1, row);
+        g_warning ("%s:%u: '%s' is not a [group] line; ignored up to the next group", path, i + 1, shown);
         g_clear_pointer (&group, g_free);
         continue;
       }
@@ -132,7 +148,7 @@ parse_keyfile (const char *path, GHashTable *lines)
     }
     eq = strchr (row, '=');
     if (!eq || eq == row) {
-      g_warning ("%s:%u: '%s' is not a 'key=value' line; ignored", path, i + 1, row);
+      g_warning ("%s:%u: '%s' is not a 'key=value' line; ignored", path, i + 1, shown);
       continue;
     }
     *eq = '\0';
@@ -143,6 +159,11 @@ parse_keyfile (const char *path, GHashTable *lines)
     }
     g_key_file_set_value (kf, group, row, g_strchug (eq + 1));
     g_hash_table_insert (lines, line_key (group, row), GUINT_TO_POINTER (i + 1));
+  }
+  if (secret) {
+    explicit_bzero (text, strlen (text));
+    for (guint i = 0; rows[i]; i++)
+      explicit_bzero (rows[i], strlen (rows[i]));
   }
   return g_steal_pointer (&kf);
 }
@@ -180,6 +201,14 @@ settings_set_defaults (OhSettings *s)
   s->rtp_port_max = 16999;
   s->audio_source = g_strdup ("");
   s->audio_sink = g_strdup ("");
+  for (guint r = 0; r < G_N_ELEMENTS (s->route_sink); r++) {
+    s->route_sink[r] = g_strdup ("");
+    s->route_source[r] = g_strdup ("");
+    s->route_sink_port[r] = g_strdup ("");
+    s->route_source_port[r] = g_strdup ("");
+  }
+  s->ringer_sink = g_strdup ("");
+  s->tone_country = g_strdup ("us");
 }
 
 static void
@@ -190,6 +219,15 @@ settings_clear (OhSettings *s)
   g_clear_pointer (&s->user_agent, g_free);
   g_clear_pointer (&s->audio_source, g_free);
   g_clear_pointer (&s->audio_sink, g_free);
+  for (guint r = 0; r < G_N_ELEMENTS (s->route_sink); r++) {
+    g_clear_pointer (&s->route_sink[r], g_free);
+    g_clear_pointer (&s->route_source[r], g_free);
+    g_clear_pointer (&s->route_sink_port[r], g_free);
+    g_clear_pointer (&s->route_source_port[r], g_free);
+  }
+  g_clear_pointer (&s->ringer_sink, g_free);
+  g_clear_pointer (&s->tone_country, g_free);
+  g_clear_pointer (&s->instance_id, g_free);
 }
 
 static void
@@ -263,12 +301,54 @@ write_file (OhConfig *self, const char *data, const char *name, GError **error)
   return TRUE;
 }
 
+GKeyFile *
+oh_config_read_state (OhConfig *self, const char *name)
+{
+  g_autofree char *path = state_path (self, name);
+  g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (OH_IS_CONFIG (self), NULL);
+  return parse_keyfile (path, lines, FALSE);
+}
+
+gboolean
+oh_config_write_state (OhConfig *self, const char *name, GKeyFile *state, GError **error)
+{
+  g_autofree char *data = g_key_file_to_data (state, NULL, NULL);
+
+  g_return_val_if_fail (OH_IS_CONFIG (self), FALSE);
+  return write_file (self, data, name, error);
+}
+
 static gboolean
 save_state (OhConfig *self, GError **error)
 {
-  g_autofree char *data = g_key_file_to_data (self->state, NULL, NULL);
+  return oh_config_write_state (self, "accounts.conf", self->state, error);
+}
 
-  return write_file (self, data, "accounts.conf", error);
+/* The phone's +sip.instance (RFC 5626): the same across restarts, so that a
+ * registrar replaces the binding of a daemon that died instead of adding one. */
+static void
+load_instance_id (OhConfig *self)
+{
+  g_autofree char *path = state_path (self, "instance-id");
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->settings.instance_id, g_free);
+  if (g_file_get_contents (path, &text, NULL, NULL)) {
+    g_strstrip (text);
+    if (g_uuid_string_is_valid (text)) {
+      self->settings.instance_id = g_strdup_printf ("urn:uuid:%s", text);
+      return;
+    }
+    g_warning ("%s: '%s' is not a UUID; making a new instance id", path, text);
+  }
+  g_clear_pointer (&text, g_free);
+  text = g_uuid_string_random ();
+  self->settings.instance_id = g_strdup_printf ("urn:uuid:%s", text);
+  if (!write_file (self, text, "instance-id", &error))
+    g_warning ("%s; the instance id changes at the next start", error->message);
 }
 
 static void
@@ -276,7 +356,7 @@ load_secrets (OhConfig *self)
 {
   g_autofree char *path = state_path (self, "secrets");
   g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GKeyFile) kf = parse_keyfile (path, lines);
+  g_autoptr(GKeyFile) kf = parse_keyfile (path, lines, TRUE);
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
 
   for (guint i = 0; groups[i]; i++) {
@@ -343,15 +423,16 @@ oh_config_load (OhConfig *self)
 
   g_key_file_unref (self->file);
   g_hash_table_remove_all (self->lines);
-  self->file = parse_keyfile (self->config_path, self->lines);
+  self->file = parse_keyfile (self->config_path, self->lines, FALSE);
   apply_general (self);
 
   g_key_file_unref (self->state);
   g_hash_table_remove_all (self->state_lines);
-  self->state = parse_keyfile (accounts, self->state_lines);
+  self->state = parse_keyfile (accounts, self->state_lines, FALSE);
 
   g_hash_table_remove_all (self->secrets);
   load_secrets (self);
+  load_instance_id (self);
 }
 
 const OhSettings *

@@ -21,6 +21,14 @@ typedef struct {
   guint rtp_port_max;
   char *audio_source;           /* PulseAudio source, "" = default */
   char *audio_sink;             /* PulseAudio sink, "" = default */
+  /* per route (OhAudioRoute order: handset, headset, speaker); "" = the above */
+  char *route_sink[3];
+  char *route_source[3];
+  char *route_sink_port[3];     /* a port to switch the sink to, "" = leave it */
+  char *route_source_port[3];
+  char *ringer_sink;            /* "" = the speaker's */
+  char *tone_country;           /* ITU-T E.180 tones of: us, uk, de, fr, it, nl, se, jp, au */
+  char *instance_id;            /* "urn:uuid:…", kept in the state directory */
 } OhSettings;
 
 #define OH_TYPE_CONFIG (oh_config_get_type ())
@@ -45,6 +53,15 @@ gboolean           oh_config_save_account      (OhConfig    *self,
                                                 GError     **error);
 gboolean           oh_config_remove_account    (OhConfig    *self,
                                                 const char  *id,
+                                                GError     **error);
+
+/* Small state files in the state directory (e.g. the audio route and
+ * volumes): an empty key file when missing or unreadable. */
+GKeyFile          *oh_config_read_state        (OhConfig    *self,
+                                                const char  *name);
+gboolean           oh_config_write_state       (OhConfig    *self,
+                                                const char  *name,
+                                                GKeyFile    *state,
                                                 GError     **error);
 
 /* Secrets: kept in memory excluded from core dumps, on disk in a 0600 file. */

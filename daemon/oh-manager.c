@@ -5,10 +5,17 @@
 #include "oh-manager.h"
 
 #include "oh-account.h"
+#include "oh-audio.h"
 #include "oh-call.h"
 #include "oh-error.h"
+#include "oh-log.h"
+#include "oh-tones.h"
 
 #define CALL_LINGER_S 3
+#define AUDIO_STATE "audio.conf"
+#define DEFAULT_VOLUME 60
+
+static const char * const route_names[] = { "handset", "headset", "speaker" };
 
 struct _OhManager {
   OhDbusManagerSkeleton parent_instance;
@@ -19,8 +26,11 @@ struct _OhManager {
   GPtrArray *accounts;      /* OhAccount*, in the order they were added */
   GPtrArray *calls;         /* OhCall*, oldest first */
   guint next_call;
-  char *audio_route;        /* last valid AudioRoute */
   char *default_account;    /* last valid DefaultAccount */
+  OhAudio *audio;
+  OhTones *tones;
+  OhAudioRoute route;       /* last valid AudioRoute */
+  guint route_volume[G_N_ELEMENTS (route_names)]; /* Volume of each route */
 };
 
 G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
@@ -245,12 +255,12 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   }
 
   dial.target = uri;
-  call = oh_call_new_outgoing (self->sip, self->config, account, ++self->next_call, &dial, &error);
+  call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, &dial, &error);
   if (!call) {
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_info ("dialing %s from %s as %s", uri, account_path, oh_call_get_path (call));
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", uri, account_path);
   g_ptr_array_add (self->calls, call);
   {
     Dialed *d = g_new0 (Dialed, 1);
@@ -304,7 +314,7 @@ handle_add_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, GVar
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  g_info ("account %s added", g_variant_get_string (id, NULL));
+  oh_log_account (G_LOG_LEVEL_INFO, g_variant_get_string (id, NULL), "added");
   add_account (self, account);
   oh_dbus_manager_complete_add_account (dbus, invocation, path);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -338,7 +348,7 @@ handle_remove_account (OhDbusManager *dbus, GDBusMethodInvocation *invocation, c
   if (g_str_equal (self->default_account, path))
     set_default_account (self, self->accounts->len ? oh_account_get_path (self->accounts->pdata[0]) : "/");
   sync_lists (self);
-  g_info ("account %s removed", id);
+  oh_log_account (G_LOG_LEVEL_INFO, id, "removed");
   oh_dbus_manager_complete_remove_account (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -352,6 +362,15 @@ handle_hangup_all (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
     oh_call_hangup (self->calls->pdata[i]);
   oh_dbus_manager_complete_hangup_all (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+has_active_call (OhManager *self)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    if (g_str_equal (oh_dbus_call_get_state (self->calls->pdata[i]), "active"))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -368,25 +387,77 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
 
   if (account && !oh_account_accepts_call_from (account, incoming->source)) {
     /* not through the account's proxies: a scanner's "ghost call" never rings */
-    g_message ("account %s takes calls only through its proxies; refused %s from %s",
-               oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)), incoming->remote_uri,
-               incoming->source ? incoming->source : "an unknown address");
+    oh_log_account (G_LOG_LEVEL_MESSAGE, oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)),
+                    "takes calls only through its proxies; refused %s from %s", incoming->remote_uri,
+                    incoming->source ? incoming->source : "an unknown address");
     return;
   }
-  call = oh_call_new_incoming (self->sip, self->config, account, ++self->next_call, handle, incoming, &error);
+  call = oh_call_new_incoming (self->sip, self->config, self->tones, account, ++self->next_call, handle, incoming, &error);
   if (!call) {
     g_warning ("incoming call from %s refused: %s", incoming->remote_uri, error->message);
     return;
   }
-  g_info ("incoming call from %s to '%s' as %s", incoming->remote_uri, incoming->request_user,
-          oh_call_get_path (call));
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "incoming from %s to '%s'",
+               incoming->remote_uri, incoming->request_user);
   /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
       live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
     oh_call_reject (call, 486, "Busy Here");
-  else
+  else {
     oh_call_ring (call);
+    /* no ringer in the middle of a call: a beep in the earpiece */
+    if (has_active_call (self))
+      oh_tones_play (self->tones, call, "call-waiting", 0, NULL);
+  }
   add_call (self, call);
+}
+
+/* The route and the volumes survive a restart (the state directory's audio.conf). */
+static void
+save_audio_state (OhManager *self)
+{
+  g_autoptr(GKeyFile) state = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_key_file_set_string (state, "audio", "route", route_names[self->route]);
+  for (guint r = 0; r < G_N_ELEMENTS (route_names); r++) {
+    g_autofree char *key = g_strdup_printf ("%s-volume", route_names[r]);
+    g_key_file_set_uint64 (state, "audio", key, self->route_volume[r]);
+  }
+  g_key_file_set_uint64 (state, "audio", "ringer-volume",
+                         oh_dbus_manager_get_ringer_volume (OH_DBUS_MANAGER (self)));
+  if (!oh_config_write_state (self->config, AUDIO_STATE, state, &error))
+    g_warning ("%s", error->message);
+}
+
+static guint
+state_volume (GKeyFile *state, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 v = g_key_file_get_uint64 (state, "audio", key, &error);
+
+  return error || v > 100 ? DEFAULT_VOLUME : (guint) v;
+}
+
+static void
+load_audio_state (OhManager *self)
+{
+  g_autoptr(GKeyFile) state = oh_config_read_state (self->config, AUDIO_STATE);
+  g_autofree char *route = g_key_file_get_string (state, "audio", "route", NULL);
+  OhDbusManager *dbus = OH_DBUS_MANAGER (self);
+
+  for (guint r = 0; r < G_N_ELEMENTS (route_names); r++) {
+    g_autofree char *key = g_strdup_printf ("%s-volume", route_names[r]);
+    self->route_volume[r] = state_volume (state, key);
+  }
+  if (!oh_audio_route_from_string (route, &self->route))
+    self->route = OH_AUDIO_ROUTE_HANDSET;
+  oh_dbus_manager_set_audio_route (dbus, route_names[self->route]);
+  oh_dbus_manager_set_volume (dbus, self->route_volume[self->route]);
+  oh_dbus_manager_set_ringer_volume (dbus, state_volume (state, "ringer-volume"));
+  oh_audio_set_route (self->audio, self->route);
+  oh_audio_set_volume (self->audio, self->route_volume[self->route]);
+  oh_audio_set_ringer_volume (self->audio, oh_dbus_manager_get_ringer_volume (dbus));
 }
 
 /* Writable properties: keep the last valid value when a client writes a bad one. */
@@ -406,24 +477,63 @@ on_property_written (OhManager *self, GParamSpec *pspec, gpointer user_data)
       oh_dbus_manager_set_default_account (dbus, self->default_account);
     }
   } else if (g_str_equal (pspec->name, "audio-route")) {
-    static const char * const routes[] = { "handset", "headset", "speaker", NULL };
-    const char *route = oh_dbus_manager_get_audio_route (dbus);
-    if (g_str_equal (route, self->audio_route))
+    const char *name = oh_dbus_manager_get_audio_route (dbus);
+    OhAudioRoute route;
+    if (g_str_equal (name, route_names[self->route]))
       return;
-    if (g_strv_contains (routes, route)) {
-      g_free (self->audio_route);
-      self->audio_route = g_strdup (route);
-    } else {
-      g_warning ("AudioRoute: '%s' is not handset, headset or speaker; keeping %s", route, self->audio_route);
-      oh_dbus_manager_set_audio_route (dbus, self->audio_route);
+    if (!oh_audio_route_from_string (name, &route)) {
+      g_warning ("AudioRoute: '%s' is not handset, headset or speaker; keeping %s", name,
+                 route_names[self->route]);
+      oh_dbus_manager_set_audio_route (dbus, route_names[self->route]);
+      return;
     }
+    self->route = route;
+    g_info ("audio route: %s", name);
+    oh_audio_set_route (self->audio, route);
+    /* each route keeps its own volume */
+    oh_dbus_manager_set_volume (dbus, self->route_volume[route]);
+    oh_audio_set_volume (self->audio, self->route_volume[route]);
+    save_audio_state (self);
   } else if (g_str_equal (pspec->name, "volume")) {
     if (oh_dbus_manager_get_volume (dbus) > 100)
       oh_dbus_manager_set_volume (dbus, 100);
+    if (self->route_volume[self->route] == oh_dbus_manager_get_volume (dbus))
+      return;
+    self->route_volume[self->route] = oh_dbus_manager_get_volume (dbus);
+    oh_audio_set_volume (self->audio, self->route_volume[self->route]);
+    save_audio_state (self);
   } else if (g_str_equal (pspec->name, "ringer-volume")) {
     if (oh_dbus_manager_get_ringer_volume (dbus) > 100)
       oh_dbus_manager_set_ringer_volume (dbus, 100);
+    oh_audio_set_ringer_volume (self->audio, oh_dbus_manager_get_ringer_volume (dbus));
+    save_audio_state (self);
+  } else if (g_str_equal (pspec->name, "microphone-muted")) {
+    oh_audio_set_muted (self->audio, oh_dbus_manager_get_microphone_muted (dbus));
   }
+}
+
+static gboolean
+handle_play_tone (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char *tone, guint duration_ms)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  g_autoptr(GError) error = NULL;
+
+  if (!oh_tones_play (self->tones, self, tone, duration_ms, &error)) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  oh_dbus_manager_complete_play_tone (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_stop_tone (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
+{
+  OhManager *self = OH_MANAGER (dbus);
+
+  oh_tones_stop (self->tones, self);
+  oh_dbus_manager_complete_stop_tone (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static void
@@ -437,6 +547,8 @@ oh_manager_dispose (GObject *object)
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->sip);
+  g_clear_object (&self->tones);
+  g_clear_object (&self->audio);
   g_clear_object (&self->config);
   G_OBJECT_CLASS (oh_manager_parent_class)->dispose (object);
 }
@@ -446,7 +558,6 @@ oh_manager_finalize (GObject *object)
 {
   OhManager *self = OH_MANAGER (object);
 
-  g_free (self->audio_route);
   g_free (self->default_account);
   G_OBJECT_CLASS (oh_manager_parent_class)->finalize (object);
 }
@@ -463,7 +574,6 @@ oh_manager_init (OhManager *self)
 {
   self->accounts = g_ptr_array_new_with_free_func (g_object_unref);
   self->calls = g_ptr_array_new_with_free_func (g_object_unref);
-  self->audio_route = g_strdup ("handset");
   self->default_account = g_strdup ("/");
   self->objects = g_dbus_object_manager_server_new (OH_MANAGER_PATH);
 
@@ -472,8 +582,8 @@ oh_manager_init (OhManager *self)
   g_signal_connect (self, "handle-remove-account", G_CALLBACK (handle_remove_account), NULL);
   g_signal_connect (self, "handle-hangup-all", G_CALLBACK (handle_hangup_all), NULL);
   g_signal_connect (self, "handle-conference", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-play-tone", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-stop-tone", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_play_tone), NULL);
+  g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_stop_tone), NULL);
   g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (oh_error_handle_not_supported), NULL);
 }
 
@@ -484,14 +594,17 @@ oh_manager_new (OhConfig *config, OhSip *sip)
                                   "version", PACKAGE_VERSION,
                                   "default-account", "/",
                                   "audio-route", "handset",
-                                  "volume", 60,
-                                  "ringer-volume", 60,
+                                  "volume", DEFAULT_VOLUME,
+                                  "ringer-volume", DEFAULT_VOLUME,
                                   NULL);
   g_autoptr(GHashTable) types = oh_account_setting_types ();
   g_auto(GStrv) ids = oh_config_list_accounts (config);
 
   self->config = g_object_ref (config);
   self->sip = g_object_ref (sip);
+  self->audio = oh_audio_new (config);
+  self->tones = oh_tones_new (self->audio, oh_config_get_settings (config)->tone_country);
+  load_audio_state (self);
   g_signal_connect (sip, "incoming-call", G_CALLBACK (on_incoming_call), self);
   g_signal_connect (self, "notify", G_CALLBACK (on_property_written), NULL);
 
@@ -526,4 +639,12 @@ oh_manager_shutdown (OhManager *self)
   for (guint i = 0; i < self->calls->len; i++)
     oh_call_hangup (self->calls->pdata[i]);
   oh_sip_shutdown (self->sip);
+}
+
+/* the accounts and calls on the bus, for watchers inside the daemon */
+GDBusObjectManager *
+oh_manager_get_objects (OhManager *self)
+{
+  g_return_val_if_fail (OH_IS_MANAGER (self), NULL);
+  return G_DBUS_OBJECT_MANAGER (self->objects);
 }

@@ -21,5 +21,6 @@ gboolean   oh_manager_export   (OhManager       *self,
                                 GDBusConnection *connection,
                                 GError         **error);
 void       oh_manager_shutdown (OhManager       *self);
+GDBusObjectManager *oh_manager_get_objects (OhManager *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@ typedef struct {
   __typeof__ (oh_media_session_new) *session_new;
   __typeof__ (oh_media_session_start) *start;
   __typeof__ (oh_media_session_stop) *stop;
+  __typeof__ (oh_media_session_send_dtmf) *send_dtmf;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
 } OhMediaApi;
 

@@ -55,12 +55,9 @@ struct _OhSipHandle {
   guint final_status;
   char *final_phrase;
   gboolean final_local;
-  /* the negotiated media, collected as offer and answer pass */
-  char *remote_address;
-  guint remote_port;
-  guint remote_payload, local_payload;
-  char *remote_encoding, *local_encoding;
-  guint remote_rate, local_rate;
+  /* the last SDP each side sent, in the nua handle's home */
+  sdp_session_t *local_sdp;
+  sdp_session_t *remote_sdp;
 };
 
 struct _OhSip {
@@ -71,6 +68,7 @@ struct _OhSip {
   GHashTable *handles;  /* set of OhSipHandle* */
   OhSipHandle *dispatching; /* the handle whose event is being handled */
   gboolean shutting_down;
+  char *contact_features; /* +sip.instance on our registrations' Contact */
 };
 
 enum {
@@ -126,39 +124,83 @@ handle_new (OhSip *self, HandleKind kind, gpointer owner)
 }
 
 static void
-handle_set_media_from (OhSipHandle *h, const sdp_session_t *sdp, gboolean remote)
+handle_keep_sdp (OhSipHandle *h, sdp_session_t **slot, const sdp_session_t *sdp)
 {
-  const sdp_media_t *m;
-  const sdp_connection_t *c;
-  const sdp_rtpmap_t *rm;
+  su_home_t *home = nua_handle_home (h->nh);
 
-  for (m = sdp ? sdp->sdp_media : NULL; m; m = m->m_next)
+  if (*slot)
+    su_free (home, *slot);
+  *slot = sdp_session_dup (home, sdp);
+}
+
+static const sdp_media_t *
+audio_media (const sdp_session_t *sdp)
+{
+  for (const sdp_media_t *m = sdp ? sdp->sdp_media : NULL; m; m = m->m_next)
     if (m->m_type == sdp_media_audio && m->m_port != 0 && !m->m_rejected)
-      break;
-  if (!m)
-    return;
+      return m;
+  return NULL;
+}
 
-  for (rm = m->m_rtpmaps; rm; rm = rm->rm_next)
-    if (rm->rm_encoding && g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") != 0)
-      break;
+static gboolean
+is_telephone_event (const sdp_rtpmap_t *rm)
+{
+  return rm->rm_encoding && g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") == 0;
+}
 
-  if (remote) {
-    c = m->m_connections ? m->m_connections : sdp->sdp_connection;
-    g_free (h->remote_address);
-    h->remote_address = g_strdup (c ? c->c_address : NULL);
-    h->remote_port = m->m_port;
-    if (rm) {
-      g_free (h->remote_encoding);
-      h->remote_encoding = g_ascii_strup (rm->rm_encoding, -1);
-      h->remote_payload = rm->rm_pt;
-      h->remote_rate = rm->rm_rate;
-    }
-  } else if (rm) {
-    g_free (h->local_encoding);
-    h->local_encoding = g_ascii_strup (rm->rm_encoding, -1);
-    h->local_payload = rm->rm_pt;
-    h->local_rate = rm->rm_rate;
+/* Payload types are matched by name and clock rate, never by number. */
+static const sdp_rtpmap_t *
+find_rtpmap (const sdp_media_t *m, const char *encoding, unsigned long rate)
+{
+  for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next)
+    if (rm->rm_encoding && g_ascii_strcasecmp (rm->rm_encoding, encoding) == 0 && rm->rm_rate == rate)
+      return rm;
+  return NULL;
+}
+
+/* From the answer (ours or theirs): the first codec both sides listed, sent
+ * with the far end's payload type and received with ours; telephone-event at
+ * the codec's clock rate if both have it, else at any rate both have. */
+static gboolean
+negotiate (OhSipHandle *h, gboolean answer_is_remote, OhSipEvent *event)
+{
+  const sdp_session_t *answer = answer_is_remote ? h->remote_sdp : h->local_sdp;
+  const sdp_media_t *am = audio_media (answer);
+  const sdp_media_t *lm = audio_media (h->local_sdp);
+  const sdp_media_t *rm = audio_media (h->remote_sdp);
+  const sdp_rtpmap_t *codec = NULL, *dtmf = NULL;
+  const sdp_connection_t *c;
+  const sdp_attribute_t *ptime;
+
+  if (!am || !lm || !rm)
+    return FALSE;
+  for (const sdp_rtpmap_t *m = am->m_rtpmaps; m && !codec; m = m->rm_next)
+    if (!is_telephone_event (m) && find_rtpmap (lm, m->rm_encoding, m->rm_rate) &&
+        find_rtpmap (rm, m->rm_encoding, m->rm_rate))
+      codec = m;
+  if (!codec)
+    return FALSE;
+  for (guint pass = 0; pass < 2 && !dtmf; pass++)
+    for (const sdp_rtpmap_t *m = am->m_rtpmaps; m && !dtmf; m = m->rm_next)
+      if (is_telephone_event (m) && (pass == 1 || m->rm_rate == codec->rm_rate) &&
+          find_rtpmap (lm, m->rm_encoding, m->rm_rate) && find_rtpmap (rm, m->rm_encoding, m->rm_rate))
+        dtmf = m;
+
+  c = rm->m_connections ? rm->m_connections : h->remote_sdp->sdp_connection;
+  ptime = sdp_attribute_find (rm->m_attributes, "ptime");
+  event->media_address = c ? c->c_address : NULL;
+  event->media_port = rm->m_port;
+  event->encoding = codec->rm_encoding;
+  event->clock_rate = (guint) codec->rm_rate;
+  event->send_payload = find_rtpmap (rm, codec->rm_encoding, codec->rm_rate)->rm_pt;
+  event->recv_payload = find_rtpmap (lm, codec->rm_encoding, codec->rm_rate)->rm_pt;
+  event->ptime = ptime && ptime->a_value ? (guint) strtoul (ptime->a_value, NULL, 10) : 0;
+  if (dtmf) {
+    event->dtmf_clock_rate = (guint) dtmf->rm_rate;
+    event->dtmf_send_payload = find_rtpmap (rm, dtmf->rm_encoding, dtmf->rm_rate)->rm_pt;
+    event->dtmf_recv_payload = find_rtpmap (lm, dtmf->rm_encoding, dtmf->rm_rate)->rm_pt;
   }
+  return event->media_address != NULL;
 }
 
 static void
@@ -319,21 +361,13 @@ on_state (OhSipHandle *h, tagi_t tags[])
            TAG_END ());
 
   if (remote_sdp)
-    handle_set_media_from (h, remote_sdp, TRUE);
+    handle_keep_sdp (h, &h->remote_sdp, remote_sdp);
   if (local_sdp)
-    handle_set_media_from (h, local_sdp, FALSE);
+    handle_keep_sdp (h, &h->local_sdp, local_sdp);
 
-  if ((answer_recv || answer_sent) && h->remote_address && h->remote_port) {
-    gboolean remote = answer_recv != 0;
-    OhSipEvent event = {
-      .type = OH_SIP_EVENT_MEDIA,
-      .media_address = h->remote_address,
-      .media_port = h->remote_port,
-      .payload = remote ? h->remote_payload : h->local_payload,
-      .encoding = remote ? h->remote_encoding : h->local_encoding,
-      .clock_rate = remote ? h->remote_rate : h->local_rate,
-    };
-    if (event.encoding)
+  if (answer_recv || answer_sent) {
+    OhSipEvent event = { .type = OH_SIP_EVENT_MEDIA };
+    if (negotiate (h, answer_recv != 0, &event))
       emit (h, &event);
   }
 
@@ -349,6 +383,55 @@ on_state (OhSipHandle *h, tagi_t tags[])
   } else if (callstate == nua_callstate_terminated) {
     emit_ended (h, FALSE, FALSE);
   }
+}
+
+/* A DTMF digit as RFC 4733 numbers it (0-15) or as a character; 0 if neither. */
+static char
+dtmf_digit (const char *text)
+{
+  static const char digits[] = "0123456789*#ABCD";
+  char *end;
+  guint64 n;
+
+  text += strspn (text, " \t");
+  if (g_ascii_isdigit (text[0])) {
+    n = g_ascii_strtoull (text, &end, 10);
+    return n < 16 && end[strspn (end, " \t\r\n")] == '\0' ? digits[n] : 0;
+  }
+  if (text[0] && strchr (digits, g_ascii_toupper (text[0])) &&
+      text[1 + strspn (text + 1, " \t\r\n")] == '\0')
+    return g_ascii_toupper (text[0]);
+  return 0;
+}
+
+/* DTMF in SIP INFO: application/dtmf-relay ("Signal=5\r\nDuration=160")
+ * or application/dtmf ("5"). nua has already answered 200. */
+static void
+on_info (OhSipHandle *h, const sip_t *sip)
+{
+  g_autofree char *body = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *type;
+  OhSipEvent event = { .type = OH_SIP_EVENT_DTMF };
+
+  if (!sip || !sip->sip_content_type || !sip->sip_payload || !sip->sip_content_type->c_type)
+    return;
+  type = sip->sip_content_type->c_type;
+  body = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  if (g_ascii_strcasecmp (type, "application/dtmf") == 0) {
+    event.digit = dtmf_digit (body);
+  } else if (g_ascii_strcasecmp (type, "application/dtmf-relay") == 0) {
+    lines = g_strsplit_set (body, "\r\n", -1);
+    for (guint i = 0; lines[i] && !event.digit; i++) {
+      const char *v = lines[i] + strspn (lines[i], " \t");
+      if (g_ascii_strncasecmp (v, "signal", 6) == 0 && (v = strchr (v, '=')))
+        event.digit = dtmf_digit (v + 1);
+    }
+  }
+  if (event.digit)
+    emit (h, &event);
+  else
+    g_debug ("INFO %s without a DTMF digit we understand", type);
 }
 
 static void
@@ -441,6 +524,9 @@ dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handl
   case nua_i_state:
     on_state (h, tags);
     break;
+  case nua_i_info:
+    on_info (h, sip);
+    break;
   case nua_i_bye:
     emit_ended (h, TRUE, FALSE);
     break;
@@ -487,6 +573,7 @@ oh_sip_dispose (GObject *object)
     self->root = NULL;
     su_deinit ();
   }
+  g_clear_pointer (&self->contact_features, g_free);
   G_OBJECT_CLASS (oh_sip_parent_class)->dispose (object);
 }
 
@@ -541,6 +628,8 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
   else
     url = g_strdup_printf ("sip:%s:%u", address, settings->sip_port);
 
+  if (settings->instance_id)
+    self->contact_features = g_strdup_printf ("+sip.instance=\"<%s>\"", settings->instance_id);
   self->nua = nua_create (self->root, on_nua_event, self,
                           NUTAG_URL (url),
                           SIPTAG_USER_AGENT_STR (settings->user_agent),
@@ -548,6 +637,7 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
                           NUTAG_AUTOALERT (0),
                           NUTAG_AUTOACK (1),
                           NUTAG_ENABLEINVITE (1),
+                          NUTAG_ALLOW ("INFO"),
                           NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
                           NUTAG_KEEPALIVE (0),
                           SOATAG_AF (SOA_AF_IP4_IP6),
@@ -635,6 +725,7 @@ oh_sip_register (OhSip *self, gpointer owner, const char *aor, const char *displ
    * which account they are for */
   nua_register (h->nh,
                 TAG_IF (user, NUTAG_M_USERNAME (user)),
+                TAG_IF (self->contact_features, NUTAG_M_FEATURES (self->contact_features)),
                 TAG_IF (route, SIPTAG_ROUTE_STR (route)),
                 TAG_IF (registrar, NUTAG_REGISTRAR (registrar)),
                 SIPTAG_EXPIRES_STR (expires_str),
@@ -649,25 +740,53 @@ oh_sip_unregister (OhSipHandle *h)
   nua_unregister (h->nh, TAG_END ());
 }
 
+/* Every codec the media module can carry, with the payload type we offer it
+ * on. telephone-event (RFC 4733) rides along at 8 kHz, and at 48 kHz when
+ * Opus is offered, so that DTMF shares the codec's clock. */
+static const struct {
+  const char *name;
+  guint pt;
+  const char *rtpmap;
+  const char *fmtp;
+  gboolean clock_48k;
+} sdp_codecs[] = {
+  { "pcmu", 0, "PCMU/8000", NULL, FALSE },
+  { "pcma", 8, "PCMA/8000", NULL, FALSE },
+  { "g722", 9, "G722/8000", NULL, FALSE },
+  { "opus", 111, "opus/48000/2", "useinbandfec=1", TRUE },
+};
+#define DTMF_PT_8K 101
+#define DTMF_PT_48K 102
+
+static void
+add_rtpmap (GString *pts, GString *maps, guint pt, const char *rtpmap, const char *fmtp)
+{
+  g_string_append_printf (pts, " %u", pt);
+  g_string_append_printf (maps, "a=rtpmap:%u %s\r\n", pt, rtpmap);
+  if (fmtp)
+    g_string_append_printf (maps, "a=fmtp:%u %s\r\n", pt, fmtp);
+}
+
 static char *
 build_sdp (const OhSipMedia *media)
 {
-  static const struct { const char *name; guint pt; const char *rtpmap; } codecs[] = {
-    { "pcmu", 0, "PCMU/8000" },
-    { "pcma", 8, "PCMA/8000" },
-  };
   g_autoptr(GString) sdp = g_string_new ("v=0\r\n");
   g_autoptr(GString) pts = g_string_new (NULL);
   g_autoptr(GString) maps = g_string_new (NULL);
   const char *address = media->address && *media->address ? media->address : NULL;
   const char *family = address && strchr (address, ':') ? "IP6" : "IP4";
+  gboolean wideband_events = FALSE;
 
   for (guint i = 0; media->codecs && media->codecs[i]; i++)
-    for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
-      if (g_ascii_strcasecmp (media->codecs[i], codecs[c].name) == 0) {
-        g_string_append_printf (pts, " %u", codecs[c].pt);
-        g_string_append_printf (maps, "a=rtpmap:%u %s\r\n", codecs[c].pt, codecs[c].rtpmap);
+    for (guint c = 0; c < G_N_ELEMENTS (sdp_codecs); c++)
+      if (g_ascii_strcasecmp (media->codecs[i], sdp_codecs[c].name) == 0) {
+        add_rtpmap (pts, maps, sdp_codecs[c].pt, sdp_codecs[c].rtpmap, sdp_codecs[c].fmtp);
+        wideband_events |= sdp_codecs[c].clock_48k;
       }
+  if (media->dtmf_events && wideband_events)
+    add_rtpmap (pts, maps, DTMF_PT_48K, "telephone-event/48000", "0-16");
+  if (media->dtmf_events)
+    add_rtpmap (pts, maps, DTMF_PT_8K, "telephone-event/8000", "0-16");
 
   g_string_append_printf (sdp, "o=- %u 1 IN %s %s\r\n", g_random_int (), family,
                           address ? address : "0.0.0.0");
@@ -728,7 +847,12 @@ oh_sip_answer (OhSipHandle *h, const OhSipMedia *media)
   g_autofree char *sdp = build_sdp (media);
 
   g_return_if_fail (h && h->kind == KIND_CALL);
-  nua_respond (h->nh, SIP_200_OK, SOATAG_USER_SDP_STR (sdp), TAG_END ());
+  nua_respond (h->nh, SIP_200_OK,
+               SOATAG_USER_SDP_STR (sdp),
+               SOATAG_RTP_SELECT (SOA_RTP_SELECT_COMMON),
+               SOATAG_RTP_SORT (SOA_RTP_SORT_REMOTE),
+               SOATAG_AUDIO_AUX ("telephone-event"),
+               TAG_END ());
 }
 
 void
@@ -744,6 +868,18 @@ oh_sip_respond (OhSipHandle *h, guint status, const char *phrase, const char *co
   nua_respond (h->nh, (int) status, phrase,
                TAG_IF (contact, SIPTAG_CONTACT_STR (contact)),
                TAG_END ());
+}
+
+void
+oh_sip_send_dtmf_info (OhSipHandle *h, char digit, guint duration_ms)
+{
+  g_autofree char *body = g_strdup_printf ("Signal=%c\r\nDuration=%u\r\n", digit, duration_ms);
+
+  g_return_if_fail (h && h->kind == KIND_CALL);
+  nua_info (h->nh,
+            SIPTAG_CONTENT_TYPE_STR ("application/dtmf-relay"),
+            SIPTAG_PAYLOAD_STR (body),
+            TAG_END ());
 }
 
 void
@@ -801,9 +937,6 @@ handle_destroy (OhSipHandle *h)
   g_free (h->username);
   wipe_free (h->password);
   g_free (h->final_phrase);
-  g_free (h->remote_address);
-  g_free (h->remote_encoding);
-  g_free (h->local_encoding);
   g_free (h);
 }
 

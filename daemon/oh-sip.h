@@ -21,6 +21,7 @@ typedef enum {
   OH_SIP_EVENT_ESTABLISHED, /* the dialog is confirmed (ACK sent or received) */
   OH_SIP_EVENT_ENDED,       /* the dialog is over (BYE, CANCEL, failure) */
   OH_SIP_EVENT_OPTIONS,     /* answer to an OPTIONS probe */
+  OH_SIP_EVENT_DTMF,        /* a digit came in a SIP INFO */
 } OhSipEventType;
 
 typedef struct {
@@ -33,12 +34,19 @@ typedef struct {
   gboolean cancelled;       /* ENDED: the caller cancelled before an answer */
   guint expires;            /* REGISTER: seconds the binding lasts */
   const char *remote_name;  /* PROGRESS 2xx: P-Asserted-Identity or To display name */
-  /* MEDIA */
+  /* MEDIA: the negotiated stream */
   const char *media_address;
   guint media_port;
-  guint payload;
-  const char *encoding;     /* "PCMU" */
-  guint clock_rate;
+  const char *encoding;     /* as the SDP names it: "PCMU", "G722", "opus" */
+  guint clock_rate;         /* RTP clock rate */
+  guint send_payload;       /* the far end's payload type for it */
+  guint recv_payload;       /* ours */
+  guint ptime;              /* the far end's a=ptime in ms, 0 when it gave none */
+  guint dtmf_send_payload;  /* telephone-event both ways; 0 when not negotiated */
+  guint dtmf_recv_payload;
+  guint dtmf_clock_rate;
+  /* DTMF */
+  char digit;               /* 0-9 * # A-D */
 } OhSipEvent;
 
 typedef struct {
@@ -52,7 +60,8 @@ typedef struct {
 typedef struct {
   const char *address;      /* our media address, NULL or "" = let the stack pick */
   guint port;
-  const char * const *codecs; /* preference order: "pcmu", "pcma" */
+  const char * const *codecs; /* preference order of "pcmu", "pcma", "g722", "opus" */
+  gboolean dtmf_events;     /* offer RFC 4733 telephone-event */
 } OhSipMedia;
 
 typedef struct {
@@ -95,6 +104,9 @@ void          oh_sip_respond             (OhSipHandle      *handle,
                                           const char       *phrase,
                                           const char       *contact);
 void          oh_sip_hangup              (OhSipHandle      *handle);
+void          oh_sip_send_dtmf_info      (OhSipHandle      *handle,
+                                          char              digit,
+                                          guint             duration_ms);
 
 OhSipHandle  *oh_sip_options             (OhSip            *self,
                                           gpointer          owner,

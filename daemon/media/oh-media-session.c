@@ -7,9 +7,32 @@
 #include "oh-media-session.h"
 
 #include <gst/gst.h>
+#include <stdio.h>
+#include <string.h>
 
 #define JITTER_BUFFER_MS 60
-#define PTIME_NS (20 * GST_MSECOND)
+#define DEFAULT_PTIME_MS 20
+#define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
+
+/* What carries each codec. G.722 comes from libav, loaded only when a call
+ * negotiates it; Opus sends and decodes its in-band FEC. */
+typedef struct {
+  const char *name;       /* the SDP's encoding name */
+  const char *caps_name;  /* RTP caps' encoding-name */
+  guint audio_rate;       /* the rate of the raw audio around the codec */
+  const char *encoder;
+  const char *pay;
+  const char *depay;
+  const char *decoder;
+} Codec;
+
+static const Codec codecs[] = {
+  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
+  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
+  { "G722", "G722", 16000, "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722" },
+  { "opus", "OPUS", 48000, "opusenc inband-fec=true packet-loss-percentage=10",
+    "rtpopuspay", "rtpopusdepay", "opusdec use-inband-fec=true plc=true" },
+};
 
 struct _OhMediaSession {
   GObject parent_instance;
@@ -21,12 +44,22 @@ struct _OhMediaSession {
 
   GstElement *pipeline;
   GstElement *jitterbuffer;
+  GstElement *dtmf_source;  /* rtpdtmfsrc, or dtmfsrc for in-band */
   guint bus_watch;
-  char *depay;
-  char *decoder;
+  const Codec *codec;
+  guint clock_rate;
+  guint recv_payload;
+  guint dtmf_recv_payload;
+  guint dtmf_clock_rate;
   gint packets_sent;
   gint packets_received;
 };
+
+enum {
+  SIGNAL_DTMF_RECEIVED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (OhMediaSession, oh_media_session, G_TYPE_OBJECT)
 
@@ -58,55 +91,132 @@ on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session
   self->jitterbuffer = g_object_ref (jitterbuffer);
 }
 
-/* rtpbin makes one source pad per remote SSRC: decode it to the speaker. The
- * jitter buffer already paces the packets; the sink plays what it gets rather
- * than waiting on a clock that a busy machine can push far off. */
+static GstCaps *
+on_request_pt_map (GstElement *rtpbin, guint session, guint pt, OhMediaSession *self)
+{
+  if (pt == self->recv_payload)
+    return gst_caps_new_simple ("application/x-rtp",
+                                "media", G_TYPE_STRING, "audio",
+                                "clock-rate", G_TYPE_INT, (gint) self->clock_rate,
+                                "encoding-name", G_TYPE_STRING, self->codec->caps_name,
+                                "payload", G_TYPE_INT, (gint) pt, NULL);
+  if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
+    return gst_caps_new_simple ("application/x-rtp",
+                                "media", G_TYPE_STRING, "audio",
+                                "clock-rate", G_TYPE_INT, (gint) self->dtmf_clock_rate,
+                                "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
+                                "payload", G_TYPE_INT, (gint) pt, NULL);
+  return NULL;
+}
+
+static void
+tag_stream (GstElement *element)
+{
+  g_autoptr(GstStructure) props = gst_structure_new ("props",
+                                                     OH_MEDIA_ROLE_KEY, G_TYPE_STRING, OH_MEDIA_ROLE_CALL,
+                                                     "media.role", G_TYPE_STRING, "phone", NULL);
+
+  g_object_set (element, "client-name", "offhookd", "stream-properties", props, NULL);
+}
+
+static gboolean
+add_branch (OhMediaSession *self, GstPad *pad, const char *description)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstPad) sinkpad = NULL;
+  GstElement *bin = gst_parse_bin_from_description (description, TRUE, &error);
+  GstElement *sink;
+
+  if (!bin) {
+    g_warning ("cannot build a receiving branch: %s", error->message);
+    return FALSE;
+  }
+  sink = gst_bin_get_by_name (GST_BIN (bin), "speaker");
+  if (sink) {
+    if (*self->sink_device)
+      g_object_set (sink, "device", self->sink_device, NULL);
+    tag_stream (sink);
+    gst_object_unref (sink);
+  }
+  gst_bin_add (GST_BIN (self->pipeline), bin);
+  sinkpad = gst_element_get_static_pad (bin, "sink");
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK) {
+    g_warning ("cannot link %s to its receiving branch", GST_PAD_NAME (pad));
+    return FALSE;
+  }
+  gst_element_sync_state_with_parent (bin);
+  return TRUE;
+}
+
+/* rtpbin makes one source pad per remote SSRC and payload type
+ * (recv_rtp_src_SESSION_SSRC_PT): the codec's goes to the speaker,
+ * telephone-event's to the DTMF decoder. The jitter buffer already paces the
+ * packets; the sink plays what it gets rather than waiting on a clock that a
+ * busy machine can push far off. Without telephone-event the decoded audio
+ * is also listened to for in-band digits. */
 static void
 on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
 {
   g_autofree char *name = gst_pad_get_name (pad);
   g_autofree char *description = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GstPad) sinkpad = NULL;
-  GstElement *bin;
-  GstElement *sink;
+  guint session, ssrc, pt;
 
-  if (!g_str_has_prefix (name, "recv_rtp_src_"))
+  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
     return;
 
-  description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! "
-                                 "pulsesink name=speaker async=false sync=false", self->depay, self->decoder);
-  bin = gst_parse_bin_from_description (description, TRUE, &error);
-  if (!bin) {
-    g_warning ("cannot build the playback branch: %s", error->message);
-    return;
-  }
-  sink = gst_bin_get_by_name (GST_BIN (bin), "speaker");
-  if (*self->sink_device)
-    g_object_set (sink, "device", self->sink_device, NULL);
-  g_object_set (sink, "client-name", "offhookd", NULL);
-  gst_object_unref (sink);
+  if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
+    description = g_strdup ("rtpdtmfdepay ! fakesink async=false sync=false");
+  else if (self->dtmf_recv_payload)
+    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! "
+                                   "pulsesink name=speaker async=false sync=false",
+                                   self->codec->depay, self->codec->decoder);
+  else
+    description = g_strdup_printf ("%s ! %s ! tee name=split "
+                                   "split. ! queue ! audioconvert ! audioresample ! "
+                                   "pulsesink name=speaker async=false sync=false "
+                                   "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
+                                   "audio/x-raw,format=S16LE,rate=8000,channels=1 ! dtmfdetect ! "
+                                   "fakesink async=false sync=false",
+                                   self->codec->depay, self->codec->decoder);
+  add_branch (self, pad, description);
+}
 
-  gst_bin_add (GST_BIN (self->pipeline), bin);
-  sinkpad = gst_element_get_static_pad (bin, "sink");
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("cannot link %s to the playback branch", name);
-  gst_element_sync_state_with_parent (bin);
+/* rtpdtmfdepay and dtmfdetect both post one "dtmf-event" when a digit starts. */
+static void
+on_element_message (OhMediaSession *self, GstMessage *message)
+{
+  static const char digits[] = "0123456789*#ABCD";
+  const GstStructure *s = gst_message_get_structure (message);
+  gint number;
+
+  if (!gst_structure_has_name (s, "dtmf-event") ||
+      !gst_structure_get_int (s, "number", &number) || number < 0 || number >= 16)
+    return;
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digits[number]);
 }
 
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
+  OhMediaSession *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *debug = NULL;
 
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+  switch (GST_MESSAGE_TYPE (message)) {
+  case GST_MESSAGE_ERROR:
     gst_message_parse_error (message, &error, &debug);
     g_warning ("media: %s (%s): %s", error->message, GST_OBJECT_NAME (message->src),
                debug ? debug : "");
-  } else if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+    break;
+  case GST_MESSAGE_WARNING:
     gst_message_parse_warning (message, &error, &debug);
     g_message ("media: %s (%s)", error->message, GST_OBJECT_NAME (message->src));
+    break;
+  case GST_MESSAGE_ELEMENT:
+    on_element_message (self, message);
+    break;
+  default:
+    break;
   }
   return G_SOURCE_CONTINUE;
 }
@@ -130,8 +240,6 @@ oh_media_session_finalize (GObject *object)
 
   g_free (self->source_device);
   g_free (self->sink_device);
-  g_free (self->depay);
-  g_free (self->decoder);
   G_OBJECT_CLASS (oh_media_session_parent_class)->finalize (object);
 }
 
@@ -140,6 +248,12 @@ oh_media_session_class_init (OhMediaSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = oh_media_session_dispose;
   G_OBJECT_CLASS (klass)->finalize = oh_media_session_finalize;
+
+  /* dtmf-received (gchar digit): a digit came from the far end, as RFC 4733
+   * events or in-band tones */
+  signals[SIGNAL_DTMF_RECEIVED] =
+    g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_CHAR);
 }
 
 static void
@@ -159,64 +273,105 @@ oh_media_session_new (GSocket *rtp, GSocket *rtcp, const char *source, const cha
   return self;
 }
 
-gboolean
-oh_media_session_start (OhMediaSession *self, const char *remote_address, guint remote_port,
-                        guint payload, const char *encoding, guint clock_rate, GError **error)
+static const Codec *
+find_codec (const char *encoding)
 {
-  static const struct { const char *name, *encoder, *pay, *depay, *decoder; } codecs[] = {
-    { "PCMU", "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
-    { "PCMA", "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
-  };
+  for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+    if (g_ascii_strcasecmp (encoding, codecs[c].name) == 0)
+      return &codecs[c];
+  return NULL;
+}
+
+static void
+set_by_name (GstElement *pipeline, const char *name, const char *first_property, ...)
+{
+  g_autoptr(GstElement) e = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  va_list args;
+
+  va_start (args, first_property);
+  g_object_set_valist (G_OBJECT (e), first_property, args);
+  va_end (args);
+}
+
+/* The sending side: microphone → codec → payloader, with RFC 4733 events
+ * muxed in (rtpdtmfmux holds the voice back while a digit is sent), or
+ * in-band tones mixed into the voice when the far end takes no events. */
+static char *
+describe_pipeline (const Codec *codec, const OhMediaParams *params)
+{
+  g_autofree char *encoder = NULL;
+  g_autofree char *dtmf = NULL;
+  guint ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  const char *dtmf_in = params->dtmf_send_payload ? "" : "! mix. audiomixer name=mix ";
+
+  if (g_str_equal (codec->name, "opus"))
+    encoder = g_strdup_printf ("%s frame-size=%u", codec->encoder,
+                               ptime == 10 || ptime == 40 || ptime == 60 ? ptime : DEFAULT_PTIME_MS);
+  else
+    encoder = g_strdup (codec->encoder);
+  if (params->dtmf_send_payload)
+    dtmf = g_strdup_printf ("rtpdtmfsrc name=dtmf pt=%u clock-rate=%u ! mux.",
+                            params->dtmf_send_payload, params->dtmf_clock_rate);
+  else
+    dtmf = g_strdup_printf ("dtmfsrc name=dtmf ! audioconvert ! audioresample ! "
+                            "audio/x-raw,rate=%u,channels=1 ! mix.", codec->audio_rate);
+
+  return g_strdup_printf (
+    "rtpbin name=rtpbin latency=%u "
+    "pulsesrc name=mic ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 %s"
+    "! %s ! %s name=pay pt=%u ! rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 "
+    "%s "
+    "rtpbin.send_rtp_src_0 ! udpsink name=rtp_sink sync=false async=false close-socket=false "
+    "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_sink sync=false async=false close-socket=false "
+    "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
+    "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0",
+    JITTER_BUFFER_MS, codec->audio_rate, dtmf_in, encoder, codec->pay, params->send_payload, dtmf);
+}
+
+gboolean
+oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GError **error)
+{
   g_autofree char *description = NULL;
   g_autoptr(GError) local = NULL;
   g_autoptr(GstElement) pipeline = NULL;
-  g_autoptr(GstCaps) caps = NULL;
   g_autoptr(GstBus) bus = NULL;
+  g_autoptr(GstElement) rtpbin = NULL;
+  const Codec *codec;
+  guint ptime;
   GstElement *e;
-  guint c;
 
   g_return_val_if_fail (OH_IS_MEDIA_SESSION (self), FALSE);
 
-  for (c = 0; c < G_N_ELEMENTS (codecs); c++)
-    if (g_ascii_strcasecmp (encoding, codecs[c].name) == 0)
-      break;
-  if (c == G_N_ELEMENTS (codecs)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported", encoding, clock_rate);
+  codec = find_codec (params->encoding);
+  if (!codec) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "codec %s/%u is not supported",
+                 params->encoding, params->clock_rate);
     return FALSE;
   }
 
   if (self->pipeline) {
     /* a new answer (re-INVITE): only the far end's address may move */
-    e = gst_bin_get_by_name (GST_BIN (self->pipeline), "rtp_sink");
-    g_object_set (e, "host", remote_address, "port", (gint) remote_port, NULL);
-    gst_object_unref (e);
-    e = gst_bin_get_by_name (GST_BIN (self->pipeline), "rtcp_sink");
-    g_object_set (e, "host", remote_address, "port", (gint) remote_port + 1, NULL);
-    gst_object_unref (e);
+    set_by_name (self->pipeline, "rtp_sink", "host", params->remote_address,
+                 "port", (gint) params->remote_port, NULL);
+    set_by_name (self->pipeline, "rtcp_sink", "host", params->remote_address,
+                 "port", (gint) params->remote_port + 1, NULL);
     return TRUE;
   }
 
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
 
-  g_free (self->depay);
-  g_free (self->decoder);
-  self->depay = g_strdup (codecs[c].depay);
-  self->decoder = g_strdup (codecs[c].decoder);
+  self->codec = codec;
+  self->clock_rate = params->clock_rate;
+  self->recv_payload = params->recv_payload;
+  self->dtmf_recv_payload = params->dtmf_recv_payload;
+  self->dtmf_clock_rate = params->dtmf_clock_rate;
 
-  description = g_strdup_printf (
-    "rtpbin name=rtpbin latency=%u "
-    "pulsesrc name=mic ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! "
-    "%s ! %s name=pay pt=%u ! rtpbin.send_rtp_sink_0 "
-    "rtpbin.send_rtp_src_0 ! udpsink name=rtp_sink sync=false async=false close-socket=false "
-    "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_sink sync=false async=false close-socket=false "
-    "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
-    "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0",
-    JITTER_BUFFER_MS, codecs[c].encoder, codecs[c].pay, payload);
+  description = describe_pipeline (codec, params);
   pipeline = gst_parse_launch (description, &local);
   if (!pipeline) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the media pipeline: %s",
-                 local ? local->message : "unknown error");
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot build the media pipeline for %s: %s",
+                 codec->name, local ? local->message : "unknown error");
     return FALSE;
   }
   gst_object_ref_sink (pipeline);
@@ -224,40 +379,33 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
   if (*self->source_device)
     g_object_set (e, "device", self->source_device, NULL);
-  g_object_set (e, "client-name", "offhookd", NULL);
+  tag_stream (e);
   gst_object_unref (e);
 
-  e = gst_bin_get_by_name (GST_BIN (pipeline), "pay");
-  g_object_set (e, "min-ptime", (gint64) PTIME_NS, "max-ptime", (gint64) PTIME_NS, NULL);
-  gst_object_unref (e);
+  ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  set_by_name (pipeline, "pay", "min-ptime", (gint64) ptime * GST_MSECOND,
+               "max-ptime", (gint64) ptime * GST_MSECOND, NULL);
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_sink");
-  g_object_set (e, "socket", self->rtp_socket, "host", remote_address, "port", (gint) remote_port, NULL);
+  g_object_set (e, "socket", self->rtp_socket, "host", params->remote_address,
+                "port", (gint) params->remote_port, NULL);
   count_packets (e, "sink", &self->packets_sent);
   gst_object_unref (e);
+  set_by_name (pipeline, "rtcp_sink", "socket", self->rtcp_socket, "host", params->remote_address,
+               "port", (gint) params->remote_port + 1, NULL);
 
-  e = gst_bin_get_by_name (GST_BIN (pipeline), "rtcp_sink");
-  g_object_set (e, "socket", self->rtcp_socket, "host", remote_address, "port", (gint) remote_port + 1, NULL);
-  gst_object_unref (e);
-
-  caps = gst_caps_new_simple ("application/x-rtp",
-                              "media", G_TYPE_STRING, "audio",
-                              "clock-rate", G_TYPE_INT, (gint) clock_rate,
-                              "encoding-name", G_TYPE_STRING, codecs[c].name,
-                              "payload", G_TYPE_INT, (gint) payload, NULL);
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_src");
-  g_object_set (e, "socket", self->rtp_socket, "caps", caps, NULL);
+  g_object_set (e, "socket", self->rtp_socket, NULL);
   count_packets (e, "src", &self->packets_received);
   gst_object_unref (e);
+  set_by_name (pipeline, "rtcp_src", "socket", self->rtcp_socket, NULL);
 
-  e = gst_bin_get_by_name (GST_BIN (pipeline), "rtcp_src");
-  g_object_set (e, "socket", self->rtcp_socket, NULL);
-  gst_object_unref (e);
+  self->dtmf_source = gst_bin_get_by_name (GST_BIN (pipeline), "dtmf");
 
-  e = gst_bin_get_by_name (GST_BIN (pipeline), "rtpbin");
-  g_signal_connect_object (e, "pad-added", G_CALLBACK (on_pad_added), self, 0);
-  g_signal_connect_object (e, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self, 0);
-  gst_object_unref (e);
+  rtpbin = gst_bin_get_by_name (GST_BIN (pipeline), "rtpbin");
+  g_signal_connect_object (rtpbin, "request-pt-map", G_CALLBACK (on_request_pt_map), self, 0);
+  g_signal_connect_object (rtpbin, "pad-added", G_CALLBACK (on_pad_added), self, 0);
+  g_signal_connect_object (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self, 0);
 
   bus = gst_element_get_bus (pipeline);
   self->bus_watch = gst_bus_add_watch (bus, on_bus_message, self);
@@ -271,6 +419,30 @@ oh_media_session_start (OhMediaSession *self, const char *remote_address, guint 
   return TRUE;
 }
 
+/* Start or end one digit: RFC 4733 events, or the tone in the voice. */
+void
+oh_media_session_send_dtmf (OhMediaSession *self, char digit, gboolean start)
+{
+  static const char digits[] = "0123456789*#ABCD";
+  const char *p = strchr (digits, g_ascii_toupper (digit));
+  g_autoptr(GstPad) pad = NULL;
+  GstStructure *s;
+
+  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
+
+  if (!self->dtmf_source || !p || !digit)
+    return;
+  s = gst_structure_new ("dtmf-event",
+                         "type", G_TYPE_INT, 1,
+                         "number", G_TYPE_INT, (gint) (p - digits),
+                         "volume", G_TYPE_INT, DTMF_VOLUME,
+                         "start", G_TYPE_BOOLEAN, start, NULL);
+  /* the sources take their orders as an upstream event on their pad */
+  pad = gst_element_get_static_pad (self->dtmf_source, "src");
+  if (!gst_pad_send_event (pad, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, s)))
+    g_warning ("media: DTMF %c was not taken", digit);
+}
+
 void
 oh_media_session_stop (OhMediaSession *self)
 {
@@ -278,6 +450,7 @@ oh_media_session_stop (OhMediaSession *self)
 
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_object (&self->jitterbuffer);
+  g_clear_object (&self->dtmf_source);
   if (self->pipeline) {
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
     g_clear_object (&self->pipeline);

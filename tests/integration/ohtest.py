@@ -88,13 +88,17 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
     .play_tone(sink, freq_hz, seconds=None, amplitude=0.5) -> Tone
         background player (pacat); freq_hz may be a number or a tuple of
         numbers (e.g. DTMF); seconds=None plays until Tone.stop().
-    .record(source, seconds, rate=8000) -> array('h') of s16 mono samples
+    .record(source, seconds, rate=8000, then=None) -> array('h') of s16
+        mono samples; then() runs as soon as the recorder is live
     .wait_for_tone(source, freq_hz, min_ms, timeout, rate=8000,
                    threshold=0.3) -> bool   (.last_tone_ms: ms heard)
     .tone_ms(...)       the module function below
 tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30)
     -> int: ms of the samples (in 20 ms blocks) in which freq_hz carries at
     least ``threshold`` of the block's power (Goertzel).
+tone_blocks(samples, rate, freq_hz, ...) -> [bool] per block (the same test)
+cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10)
+    -> [(on, ms), ...]: the runs with and without the tone, in order.
 sine(freq_hz, seconds, rate, amplitude) -> bytes (s16le mono)
 Tone                    .stop(), .proc
 
@@ -110,7 +114,9 @@ Kamailio(fx, port=5060, domain='offhook.test',
     Netns.socket).  .uri ('sip:127.0.0.1:5060'), .host_port
     ('127.0.0.1:5060'), .address, .port, .domain, .users, .cfg (path),
     .proc, .log_text(), .options_ping(timeout=1, transport='udp') -> as
-    sip_options().
+    sip_options(), .bindings(user) -> the Contact header values the
+    registrar holds for sip:user@domain (a REGISTER without Contact,
+    answering the digest challenge with the user's password).
     Kamailio.render(port, domain, users, ..., address='127.0.0.1') -> the
     filled-in configuration text.
 check_kamailio_config(path, prefix=()) -> (ok, output)
@@ -171,12 +177,16 @@ Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
         bool -> b, int -> u, list -> as, GLib.Variant as is)
     .dial(target, **options) -> call object path
     .stop(timeout=10) -> exit code
-registered_phone(fx, name, pulse, kam, user, sip_port, **settings)
+registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
+                 **settings)
     -> (Phone, account path): a Phone on its own Bus whose account 'work'
-    (sip:USER@kam.domain, password from kam.users, extra Update settings)
+    (sip:USER@kam.domain, password from kam.users, extra Update settings;
+    extra_config as for Phone)
     is registered through kam.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
-                        .events (list of args tuples), .close()
+                        .events (list of args tuples), .times (arrival,
+                        time.monotonic()), .collect(count, timeout) ->
+                        [(args, time)] without raising, .close()
 variant_dict(d) -> GLib.Variant('a{sv}')
 
 Capture(fx, iface='lo', filter='udp port 5060', name='capture', sip_ports=(),
@@ -203,6 +213,7 @@ Constants: BUS_NAME, ROOT_PATH, MANAGER, ACCOUNT, CALL, ERROR_PREFIX.
 
 import array
 import errno
+import hashlib
 import math
 import os
 import re
@@ -745,6 +756,7 @@ class SignalWatch:
     def __init__(self, conn, sender, path, iface, signal_name):
         self.conn = conn
         self.events = []
+        self.times = []
         self._seen = 0
         self.what = f'{iface}.{signal_name} on {path}'
         self._sid = conn.signal_subscribe(
@@ -753,6 +765,14 @@ class SignalWatch:
 
     def _on_signal(self, conn, sender, path, iface, name, params):
         self.events.append(tuple(params.unpack()))
+        self.times.append(time.monotonic())
+
+    def collect(self, count, timeout):
+        """Every emission so far as [(args, monotonic arrival time)], once
+        there are count of them or timeout seconds passed (no error: the
+        caller checks what it got)."""
+        _iterate_until(lambda: len(self.events) >= count, timeout)
+        return list(zip(self.events, self.times))
 
     def wait(self, timeout=10, predicate=None):
         """The next (not yet returned) emission matching predicate(args)."""
@@ -803,26 +823,46 @@ def _goertzel_power(block, rate, freq):
     return s1 * s1 + s2 * s2 - coeff * s1 * s2
 
 
-def tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30):
-    """Milliseconds of samples (in block_ms blocks) that clearly hold freq_hz.
+def tone_blocks(samples, rate, freq_hz, threshold=0.3, block_ms=20,
+                min_rms=30):
+    """For each block_ms block of samples: does it clearly hold freq_hz?
 
     A block counts when its RMS is at least min_rms (s16 units; 30 ~ -61
     dBFS) and the Goertzel power at freq_hz is at least ``threshold`` of the
     block's total power (1.0 = a pure sine at exactly that frequency, 0.5 =
     one of two equally loud tones)."""
     n = max(1, int(rate * block_ms / 1000))
-    heard = 0
+    found = []
     for start in range(0, len(samples) - n + 1, n):
         block = samples[start:start + n]
         energy = 0.0
         for x in block:
             energy += x * x
         if energy <= 0 or math.sqrt(energy / n) < min_rms:
+            found.append(False)
             continue
         frac = 2.0 * _goertzel_power(block, rate, freq_hz) / (n * energy)
-        if frac >= threshold:
-            heard += block_ms
-    return heard
+        found.append(frac >= threshold)
+    return found
+
+
+def tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30):
+    """Milliseconds of samples (in block_ms blocks) that clearly hold freq_hz
+    (see tone_blocks)."""
+    return block_ms * sum(tone_blocks(samples, rate, freq_hz, threshold,
+                                      block_ms, min_rms))
+
+
+def cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10):
+    """The on/off rhythm of freq_hz in samples: [(on, ms), ...], one entry
+    per run of blocks with (on=True) or without the tone."""
+    runs = []
+    for on in tone_blocks(samples, rate, freq_hz, threshold, block_ms):
+        if runs and runs[-1][0] == on:
+            runs[-1][1] += block_ms
+        else:
+            runs.append([on, block_ms])
+    return [tuple(r) for r in runs]
 
 
 class Tone:
@@ -995,12 +1035,18 @@ class Pulse:
             samples.byteswap()
         return samples
 
-    def record(self, source, seconds, rate=8000):
-        """Record seconds of source; returns array('h') (s16 mono)."""
+    def record(self, source, seconds, rate=8000, then=None):
+        """Record seconds of source; returns array('h') (s16 mono).
+        then: called once the recorder delivers sound (it is live), so
+        that what it starts is recorded from its very beginning."""
         proc = self._recorder(source, rate)
         try:
-            buf = self._read_samples(proc, int(seconds * rate) * 2,
-                                     time.monotonic() + seconds + 3)
+            buf = bytearray()
+            if then is not None:
+                buf += self._read_samples(proc, 2, time.monotonic() + 5)
+                then()
+            buf += self._read_samples(proc, int(seconds * rate) * 2 - len(buf),
+                                      time.monotonic() + seconds + 3)
         finally:
             proc.stop(timeout=3)
         return self._to_array(buf)
@@ -1081,6 +1127,32 @@ def sip_options(host, port=5060, transport='udp', timeout=1.0,
     return int(m.group(1)) if m else None
 
 
+def _digest_authorization(challenge, user, password, method, uri):
+    """An Authorization header (with CRLF) answering the WWW-Authenticate
+    of the SIP response text challenge (RFC 2617, MD5 or SHA-256)."""
+    header = re.search(r'^WWW-Authenticate:\s*Digest\s+(.*)$', challenge,
+                       re.M | re.I).group(1)
+    params = {k: q or u for k, q, u in
+              re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]*))', header)}
+    algorithm = params.get('algorithm', 'MD5')
+    h = (hashlib.sha256 if algorithm.upper() == 'SHA-256' else hashlib.md5)
+
+    def hx(text):
+        return h(text.encode()).hexdigest()
+    ha1 = hx(f'{user}:{params["realm"]}:{password}')
+    ha2 = hx(f'{method}:{uri}')
+    cnonce = uuid.uuid4().hex[:16]
+    fields = (f'username="{user}", realm="{params["realm"]}", '
+              f'nonce="{params["nonce"]}", uri="{uri}", '
+              f'algorithm={algorithm}')
+    if 'qop' in params:
+        response = hx(f'{ha1}:{params["nonce"]}:00000001:{cnonce}:auth:{ha2}')
+        fields += f', qop=auth, nc=00000001, cnonce="{cnonce}"'
+    else:
+        response = hx(f'{ha1}:{params["nonce"]}:{ha2}')
+    return f'Authorization: Digest {fields}, response="{response}"\r\n'
+
+
 class Kamailio:
     """A real Kamailio registrar + proxy with digest auth (no database).
 
@@ -1159,6 +1231,48 @@ class Kamailio:
     def options_ping(self, timeout=1.0, transport='udp'):
         return sip_options(self.address, self.port, transport, timeout,
                            self.new_socket)
+
+    def bindings(self, user, timeout=2.0):
+        """The Contacts the registrar holds for sip:USER@domain: a REGISTER
+        without Contact (RFC 3261 10.2.3), answering its digest challenge
+        with USER's password.  A list of Contact header values."""
+        sock = self.new_socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(timeout)
+        tag = uuid.uuid4().hex
+        aor = f'sip:{user}@{self.domain}'
+        try:
+            sock.connect((self.address, self.port))
+            lhost, lport = sock.getsockname()
+            auth = ''
+            for cseq in (1, 2):
+                sock.sendall((
+                    f'REGISTER sip:{self.domain} SIP/2.0\r\n'
+                    f'Via: SIP/2.0/UDP {lhost}:{lport};branch=z9hG4bK'
+                    f'{tag[:12]}{cseq};rport\r\n'
+                    'Max-Forwards: 70\r\n'
+                    f'From: <{aor}>;tag={tag[:8]}\r\n'
+                    f'To: <{aor}>\r\n'
+                    f'Call-ID: {tag}@ohtest-query\r\n'
+                    f'CSeq: {cseq} REGISTER\r\n{auth}'
+                    'Content-Length: 0\r\n\r\n').encode())
+                reply = sock.recv(65535).decode('utf-8', 'replace')
+                status = int(reply.split(' ', 2)[1])
+                if status != 401:
+                    break
+                auth = _digest_authorization(
+                    reply, user, self.users[user], 'REGISTER',
+                    f'sip:{self.domain}')
+        finally:
+            sock.close()
+        if status != 200:
+            raise TestFailure(f'binding query for {aor}: {status}')
+        contacts = []
+        for line in reply.split('\r\n'):
+            name, _, value = line.partition(':')
+            if name.strip().lower() in ('contact', 'm'):
+                contacts += [c.strip() for c in
+                             re.split(r',(?=\s*<)', value) if c.strip()]
+        return contacts
 
     def log_text(self):
         return self.proc.log_text()
@@ -1542,9 +1656,11 @@ _SIP_FIELDS = [
 ]
 
 
-def registered_phone(fx, name, pulse, kam, user, sip_port, **settings):
+def registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
+                     **settings):
     """A Phone on its own bus, registered as USER through Kamailio."""
-    phone = Phone(fx, name, Bus(fx, f'bus_{name}'), pulse, sip_port=sip_port)
+    phone = Phone(fx, name, Bus(fx, f'bus_{name}'), pulse, sip_port=sip_port,
+                  extra_config=extra_config)
     account = phone.add_account('work', f'sip:{user}@{kam.domain}', [kam.uri],
                                 user, kam.users[user], **settings)
     phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)

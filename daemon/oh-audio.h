@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* PulseAudio: the audio routes, volumes, microphone mute and tone playback.
+ * The only user of libpulse. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "oh-config.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OH_AUDIO_ROUTE_HANDSET,
+  OH_AUDIO_ROUTE_HEADSET,
+  OH_AUDIO_ROUTE_SPEAKER,
+} OhAudioRoute;
+
+#define OH_TYPE_AUDIO (oh_audio_get_type ())
+G_DECLARE_FINAL_TYPE (OhAudio, oh_audio, OH, AUDIO, GObject)
+
+OhAudio      *oh_audio_new               (OhConfig     *config);
+
+gboolean      oh_audio_route_from_string (const char   *name,
+                                          OhAudioRoute *route);
+void          oh_audio_set_route         (OhAudio      *self,
+                                          OhAudioRoute  route);
+const char   *oh_audio_get_sink          (OhAudio      *self);
+const char   *oh_audio_get_source        (OhAudio      *self);
+const char   *oh_audio_get_ringer_sink   (OhAudio      *self);
+void          oh_audio_set_volume        (OhAudio      *self,
+                                          guint         percent);
+void          oh_audio_set_ringer_volume (OhAudio      *self,
+                                          guint         percent);
+void          oh_audio_set_muted         (OhAudio      *self,
+                                          gboolean      muted);
+
+void          oh_audio_play              (OhAudio      *self,
+                                          gpointer      owner,
+                                          GBytes       *samples,
+                                          guint         rate,
+                                          gboolean      repeats,
+                                          guint         duration_ms);
+void          oh_audio_stop              (OhAudio      *self,
+                                          gpointer      owner);
+
+G_END_DECLS

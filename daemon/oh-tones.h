@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Call progress tones (dial, ringback, busy…) of a country, and key clicks. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "oh-audio.h"
+
+G_BEGIN_DECLS
+
+#define OH_TONES_RATE 16000
+
+#define OH_TYPE_TONES (oh_tones_get_type ())
+G_DECLARE_FINAL_TYPE (OhTones, oh_tones, OH, TONES, GObject)
+
+OhTones     *oh_tones_new             (OhAudio      *audio,
+                                       const char   *country);
+const char  *oh_tones_get_country     (OhTones      *self);
+OhAudio     *oh_tones_get_audio       (OhTones      *self);
+gboolean     oh_tones_play            (OhTones      *self,
+                                       gpointer      owner,
+                                       const char   *tone,
+                                       guint         duration_ms,
+                                       GError      **error);
+void         oh_tones_stop            (OhTones      *self,
+                                       gpointer      owner);
+
+/* Pure helpers, for the tests: the samples of one cycle of @tone
+ * (S16 native-endian mono at OH_TONES_RATE) and whether it repeats. */
+gboolean     oh_tones_is_country      (const char   *country);
+GBytes      *oh_tones_render          (const char   *country,
+                                       const char   *tone,
+                                       gboolean     *repeats,
+                                       GError      **error);
+
+G_END_DECLS

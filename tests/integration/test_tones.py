@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""tones: progress tones of two countries, measured off the speaker.
+
+Phone A (tone-country us) and phone B (de) register with Kamailio; every
+check records a phone's speaker sink (a PulseAudio null sink's monitor) and
+measures the frequencies and the on/off cadence of what came out.
+
+1. PlayTone: us busy is 480+620 Hz, 500 ms on / 500 ms off; us congestion
+   250/250; de busy 425 Hz 480/480; de dial 425 Hz without a break; a
+   duration ends the tone by itself; StopTone silences it; a key click
+   (dtmf-5) is 770+1336 Hz for about 100 ms; an unknown tone is refused
+   with InvalidArguments.
+2. A call plays its own tones: A dials B and hears us ringback (440+480 Hz)
+   while B rings, and nothing once B answered; B with DoNotDisturb refuses
+   with 486 and A hears busy for about 3 s (ending with a whole burst),
+   then silence.
+3. Call waiting: during A's call with B, a SIPp caller rings A: no ringer,
+   a 440 Hz beep (us call-waiting, 300 ms) in A's earpiece; it stops when
+   the caller gives up.
+
+Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_tones.py
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import ohtest  # noqa: E402
+from ohtest import GLib, check, ok  # noqa: E402
+
+ohtest.isolate()
+
+RATE = 8000
+
+
+def play(phone, tone, ms=0):
+    phone.call(None, 'Manager', 'PlayTone', (tone, ms), 'su')
+
+
+def runs_of(pulse, phone, freq, seconds):
+    samples = pulse.record(phone.spk + '.monitor', seconds, RATE)
+    return samples, ohtest.cadence(samples, RATE, freq)
+
+
+def check_cadence(label, runs, on_ms, off_ms, tolerance=60):
+    """The complete runs (not the first and last, cut by the recording)."""
+    inner = runs[1:-1]
+    ons = [ms for on, ms in inner if on]
+    offs = [ms for on, ms in inner if not on]
+    check(len(ons) >= 2 and len(offs) >= 2,
+          f'{label}: at least two whole bursts and gaps ({runs})')
+    bad = [ms for ms in ons if abs(ms - on_ms) > tolerance] + \
+          [ms for ms in offs if abs(ms - off_ms) > tolerance]
+    check(not bad, f'{label}: on {ons} ms, off {offs} ms '
+          f'(expected {on_ms}/{off_ms} ± {tolerance})')
+
+
+def silent(pulse, phone, freq, seconds):
+    samples = pulse.record(phone.spk + '.monitor', seconds, RATE)
+    return ohtest.tone_ms(samples, RATE, freq, 0.2) == 0
+
+
+with ohtest.Fixture('tones', timeout=170) as fx:
+    kam = ohtest.Kamailio(fx)
+    pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b'])
+    a, acc_a = ohtest.registered_phone(
+        fx, 'a', pulse, kam, '1001', 5062,
+        extra_config={'audio': {'tone-country': 'us'}})
+    b, acc_b = ohtest.registered_phone(
+        fx, 'b', pulse, kam, '1002', 5064,
+        extra_config={'audio': {'tone-country': 'de'}})
+    ok('both phones registered')
+
+    # ---- 1: PlayTone / StopTone
+    play(a, 'busy')
+    samples, runs = runs_of(pulse, a, 480, 3.3)
+    check_cadence('us busy 480 Hz', runs, 500, 500)
+    check(ohtest.tone_ms(samples, RATE, 620, 0.2) >= 1000, 'us busy also has 620 Hz')
+    play(a, 'congestion')
+    samples, runs = runs_of(pulse, a, 620, 2.3)
+    check_cadence('us congestion 620 Hz', runs, 250, 250)
+    a.call(None, 'Manager', 'StopTone')
+    check(silent(pulse, a, 480, 1.0), 'StopTone silences the tone')
+
+    play(b, 'busy')
+    samples, runs = runs_of(pulse, b, 425, 3.3)
+    check_cadence('de busy 425 Hz', runs, 480, 480)
+    play(b, 'dial')
+    samples, runs = runs_of(pulse, b, 425, 1.5)
+    check(any(on and ms >= 1300 for on, ms in runs),
+          f'de dial tone is 425 Hz without a break ({runs})')
+    b.call(None, 'Manager', 'StopTone')
+    samples = pulse.record(b.spk + '.monitor', 2.0, RATE, then=lambda: play(b, 'dial', 600))
+    runs = ohtest.cadence(samples, RATE, 425)
+    heard = sum(ms for on, ms in runs if on)
+    check(450 <= heard <= 700 and not runs[-1][0],
+          f'a 600 ms dial tone stops by itself ({heard} ms heard: {runs})')
+
+    samples = pulse.record(a.spk + '.monitor', 1.0, RATE, then=lambda: play(a, 'dtmf-5'))
+    low = ohtest.tone_ms(samples, RATE, 770, 0.2, block_ms=10)
+    high = ohtest.tone_ms(samples, RATE, 1336, 0.2, block_ms=10)
+    check(40 <= low <= 160 and 40 <= high <= 160,
+          f'key click 5 is 770+1336 Hz for about 100 ms ({low}/{high} ms)')
+    msg = a.expect_dbus_error('InvalidArguments', play, a, 'fanfare')
+    check('fanfare' in msg, f'an unknown tone is refused ({msg})')
+    ok('PlayTone plays each country\'s tones with their cadence')
+
+    # ---- 2: ringback while the far end rings, busy after a 486
+    added = b.watch_signal(None, 'Manager', 'CallAdded')
+    call_a = a.dial('1002')
+    call_b = added.wait(10)[0]
+    added.close()
+    a.wait_prop(call_a, 'Call', 'State', 'alerting', 5)
+    samples = pulse.record(a.spk + '.monitor', 2.5, RATE)
+    heard = ohtest.tone_ms(samples, RATE, 480, 0.2)
+    check(heard >= 1500, f'A hears us ringback (480 Hz) while B rings ({heard} ms)')
+    b.call(call_b, 'Call', 'Answer')
+    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    check(silent(pulse, a, 480, 1.5), 'the ringback stops when B answers')
+    a.call(call_a, 'Call', 'Hangup')
+    b.wait_prop(call_b, 'Call', 'State', 'disconnected', 5)
+
+    b.set(None, 'Manager', 'DoNotDisturb', GLib.Variant('b', True))
+    # (the call object is gone 3 s after it ended, before the recording is)
+    samples = pulse.record(a.spk + '.monitor', 5.0, RATE, then=lambda: a.dial('1002'))
+    runs = ohtest.cadence(samples, RATE, 480)
+    check_cadence('busy after the 486', runs, 500, 500)
+    heard = sum(ms for on, ms in runs if on)
+    # 3 s, finishing the burst it is in: three or four whole bursts
+    check(1400 <= heard <= 2100 and not runs[-1][0] and runs[-1][1] >= 1000,
+          f'the busy tone lasts about 3 s, ends after a whole burst and stops '
+          f'({heard} ms of tone: {runs})')
+    b.set(None, 'Manager', 'DoNotDisturb', GLib.Variant('b', False))
+    ok('a call plays ringback and busy by itself')
+
+    # ---- 3: call waiting
+    added = b.watch_signal(None, 'Manager', 'CallAdded')
+    call_a = a.dial('1002')
+    call_b = added.wait(10)[0]
+    added.close()
+    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
+    b.call(call_b, 'Call', 'Answer')
+    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    waiting = a.watch_signal(None, 'Manager', 'CallAdded')
+    uac = ohtest.Sipp(fx, 'uac-call-cancel.xml', name='uac-waiting', timeout=20,
+                      args=['-s', '1001', '-key', 'ring_ms', '2500',
+                            '-mi', '127.0.0.1', '-mp', '16600'],
+                      remote=f'127.0.0.1:{a.sip_port}')
+    second = waiting.wait(10)[0]
+    waiting.close()
+    samples = pulse.record(a.spk + '.monitor', 1.5, RATE)
+    heard = ohtest.tone_ms(samples, RATE, 440, 0.2, block_ms=10)
+    check(200 <= heard <= 400, f'a second call beeps 440 Hz in A\'s earpiece ({heard} ms)')
+    a.wait_prop(second, 'Call', 'State', 'disconnected', 10)
+    check(uac.wait() == 0, 'the second caller gave up cleanly')
+    check(a.get(call_a, 'Call', 'State') == 'active', 'the first call is still active')
+    a.call(call_a, 'Call', 'Hangup')
+    ok('tones: all checks passed')
