@@ -268,6 +268,24 @@ test_keypad_replug (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->keys->str, ==, "+pound -pound ");
 }
 
+/* A keypad configured by path that is plugged in after the UI started. */
+static void
+test_keypad_late (Fixture *f, gconstpointer data)
+{
+  g_autofree char *syspath = NULL;
+  g_autoptr(OhKeypad) keypad = watch_keypad (f, oh_keypad_new ("/dev/input/event5", NULL));
+
+  g_assert_false (oh_keypad_get_connected (keypad));
+  g_assert_null (oh_keypad_get_device_path (keypad));
+
+  syspath = add_device (f, "keypad", 5);
+  hal_test_wait (keypad_connected, keypad, "the keypad plugged in");
+  write_event (f, "/dev/input/event5", EV_KEY, KEY_NUMERIC_POUND, 1);
+  write_event (f, "/dev/input/event5", EV_KEY, KEY_NUMERIC_POUND, 0);
+  hal_test_wait (keys_end_with_pound, f, "# on the keypad");
+  g_assert_cmpstr (f->keys->str, ==, "+pound -pound ");
+}
+
 static void
 on_hook_changed (OhHookSwitch *hook, gboolean off_hook, Fixture *f)
 {
@@ -393,6 +411,8 @@ main (int argc, char **argv)
   g_test_add ("/hal/keypad/recorded", Fixture, NULL, fixture_set_up, test_keypad_recorded,
               fixture_tear_down);
   g_test_add ("/hal/keypad/replug", Fixture, NULL, fixture_set_up, test_keypad_replug,
+              fixture_tear_down);
+  g_test_add ("/hal/keypad/late", Fixture, NULL, fixture_set_up, test_keypad_late,
               fixture_tear_down);
   g_test_add ("/hal/hook/debounce", Fixture, NULL, fixture_set_up, test_hook_debounce,
               fixture_tear_down);
