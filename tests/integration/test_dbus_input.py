@@ -14,7 +14,7 @@ exactly what it was before the call:
   nothing applied.  SetCredentials with an empty user.  RemoveAccount of an
   unknown path.
 - Call methods in the wrong state on an outgoing call that rings (a SIPp
-  callee): Answer, Deflect -> InvalidState; Hold -> NotSupported; Hangup
+  callee): Answer, Deflect, Hold, Resume -> InvalidState; Hangup
   twice -> the second is InvalidState.
 - Property writes: AudioRoute 'loud' and DefaultAccount to an unknown
   account keep the old values.
@@ -201,8 +201,10 @@ with ohtest.Fixture('dbus-input', timeout=120) as fx:
            a.call, call, 'Call', 'Answer')
     expect(a, 'InvalidState', 'Deflect on an outgoing call',
            a.call, call, 'Call', 'Deflect', ('sip:other@127.0.0.1:5071',), 's')
-    expect(a, 'NotSupported', 'Hold', a.call, call, 'Call', 'Hold',
-           mentions=['hold'])
+    expect(a, 'InvalidState', 'Hold', a.call, call, 'Call', 'Hold',
+           mentions=['active'])
+    expect(a, 'InvalidState', 'Resume', a.call, call, 'Call', 'Resume',
+           mentions=['held'])
     check(a.get(call, 'Call', 'State') == 'alerting',
           'the refused calls left the call ringing')
     removed = a.watch_signal(None, 'Manager', 'CallRemoved')
