@@ -27,8 +27,8 @@
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
  * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
- * marks each lost packet as a gap: opusdec fills it itself, spanplc does it
- * for G.711 (G.722's decoder has no concealment to offer). */
+ * marks each lost packet as a gap: opusdec conceals it, the G.711 and G.722
+ * decoders leave silence (see oh-emodel.c for why not spanplc). */
 typedef struct {
   const char *name;       /* the SDP's encoding name */
   const char *caps_name;  /* RTP caps' encoding-name */
@@ -40,8 +40,8 @@ typedef struct {
 } Codec;
 
 static const Codec codecs[] = {
-  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec ! spanplc" },
-  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec ! spanplc" },
+  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
+  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
   { "G722", "G722", 16000, "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722" },
   { "opus", "OPUS", 48000, "opusenc inband-fec=true packet-loss-percentage=10",
     "rtpopuspay", "rtpopusdepay", "opusdec use-inband-fec=true plc=true" },

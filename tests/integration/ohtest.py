@@ -186,6 +186,9 @@ registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
     (sip:USER@kam.domain, password from kam.users, extra Update settings;
     extra_config as for Phone)
     is registered through kam.
+active_call(caller, callee, target, timeout=10)
+    -> (caller's call path, callee's call path): caller dials target, the
+    call that appears on callee is answered, and both are active.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .times (arrival,
                         time.monotonic()), .collect(count, timeout) ->
@@ -1696,6 +1699,21 @@ def registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
                                 user, kam.users[user], **settings)
     phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)
     return phone, account
+
+
+def active_call(caller, callee, target, timeout=10):
+    """caller dials target and callee answers: both call paths, active."""
+    added = callee.watch_signal(None, 'Manager', 'CallAdded')
+    try:
+        call_a = caller.dial(target)
+        call_b = added.wait(timeout)[0]
+    finally:
+        added.close()
+    callee.wait_prop(call_b, 'Call', 'State', 'incoming', timeout)
+    callee.call(call_b, 'Call', 'Answer')
+    caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
+    callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)
+    return call_a, call_b
 
 
 class Capture:

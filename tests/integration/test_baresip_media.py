@@ -44,7 +44,7 @@ with ohtest.Fixture('baresip-media', timeout=170) as fx:
     ok('offhookd registered as 1001, offering G.722, Opus, PCMU')
 
     for i, (codec, expected) in enumerate((('g722', 'G722/8000'), ('opus', 'opus/48000'))):
-        b = Baresip(fx, pulse, kam, '1002', 'pw1002', codecs=(codec,),
+        b = Baresip(fx, pulse, kam, '1002', 'pw1002', codec=codec,
                     sip_port=5080 + 2 * i, ctrl_port=4444 + i, name=f'baresip-{codec}')
         m = b.mark()
         b.command('uanew', b.account)
