@@ -77,6 +77,20 @@ def read(rel):
         return f.read()
 
 
+def logical_lines(text):
+    """(number, line) with backslash continuations joined, as make,
+    Kconfig and bitbake read them."""
+    lines = text.split('\n')
+    i = 0
+    while i < len(lines):
+        number, line = i + 1, lines[i]
+        while line.endswith('\\') and i + 1 < len(lines):
+            i += 1
+            line = line[:-1] + ' ' + lines[i].strip()
+        i += 1
+        yield number, line
+
+
 # ------------------------------------------------------------ the tree
 
 def meson_options():
@@ -210,15 +224,7 @@ YOCTO_DEFAULT_PACKAGES = ['${PN}-src', '${PN}-dbg', '${PN}-staticdev',
 def parse_bitbake(text):
     """{(var, flag): value} after the operators, [inherited classes]."""
     values, inherits = {}, []
-    lines = text.split('\n')
-    i = 0
-    while i < len(lines):
-        start = i + 1
-        line = lines[i]
-        while line.endswith('\\'):
-            i += 1
-            line = line[:-1] + ' ' + lines[i].strip()
-        i += 1
+    for start, line in logical_lines(text):
         if not line.strip() or line.lstrip().startswith('#'):
             continue
         if line.startswith('inherit '):
@@ -397,7 +403,8 @@ def check_yocto(options):
         groups.add(option_values(shlex.split(expand(cmd)))[''])
     for cmd in get('USERADD_PARAM:${PN}').split(';'):
         o = option_values(shlex.split(expand(cmd)))
-        users[o['']] = (o.get('d', '/'), set(filter(None, o.get('G', '').split(','))))
+        users[o['']] = (o.get('d', '/'),
+                        set(filter(None, o.get('G', '').split(','))))
         if '--user-group' in o or '-U' in o:
             groups.add(o[''])
     check(users == want_users, f'yocto: users {users} are those of sysusers.d')
@@ -415,16 +422,8 @@ KCONFIG_LINE = re.compile(
 
 def check_kconfig():
     """{symbol: [selected symbols]} of Config.in."""
-    lines = read('packaging/buildroot/Config.in').split('\n')
     symbols, current, depth, in_help = {}, None, 0, False
-    i = 0
-    while i < len(lines):
-        n = i + 1
-        line = lines[i]
-        while line.endswith('\\'):
-            i += 1
-            line = line[:-1] + ' ' + lines[i].strip()
-        i += 1
+    for n, line in logical_lines(read('packaging/buildroot/Config.in')):
         if in_help:
             if not line.strip() or line.startswith('\t  '):
                 continue
@@ -465,17 +464,9 @@ def check_kconfig():
 def check_buildroot(options):
     symbols = check_kconfig()
     selected = set(symbols.get('BR2_PACKAGE_OFFHOOK', []))
-    lines = read('packaging/buildroot/offhook.mk').split('\n')
     values, guards, in_define, ended = {}, [], None, False
     users = []
-    i = 0
-    while i < len(lines):
-        n = i + 1
-        line = lines[i]
-        while line.endswith('\\'):
-            i += 1
-            line = line[:-1] + ' ' + lines[i].strip()
-        i += 1
+    for n, line in logical_lines(read('packaging/buildroot/offhook.mk')):
         text = line.strip()
         if in_define:
             if text == 'endef':
@@ -492,11 +483,13 @@ def check_buildroot(options):
             guards.append(m[1])
             continue
         if text == 'else':
-            check(bool(guards), f'buildroot: offhook.mk line {n}: else in an ifeq')
+            check(bool(guards),
+                  f'buildroot: offhook.mk line {n}: else in an ifeq')
             guards[-1:] = ['!' + g for g in guards[-1:]]
             continue
         if text == 'endif':
-            check(bool(guards), f'buildroot: offhook.mk line {n}: endif of an ifeq')
+            check(bool(guards),
+                  f'buildroot: offhook.mk line {n}: endif of an ifeq')
             guards[-1:] = []
             continue
         m = re.fullmatch(r'define (OFFHOOK_\w+)', text)
