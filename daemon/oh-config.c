@@ -54,6 +54,7 @@ static const SettingDef setting_defs[] = {
   S ("audio", "speaker-source-port", route_source_port[2]),
   S ("audio", "ringer-sink", ringer_sink),
   S ("audio", "tone-country", tone_country),
+  S ("audio", "ringtone", ringtone),
 };
 
 /* A secret lives in its own page, left out of core dumps and wiped on free. */
@@ -209,6 +210,7 @@ settings_set_defaults (OhSettings *s)
   }
   s->ringer_sink = g_strdup ("");
   s->tone_country = g_strdup ("us");
+  s->ringtone = g_strdup ("");
 }
 
 static void
@@ -227,6 +229,7 @@ settings_clear (OhSettings *s)
   }
   g_clear_pointer (&s->ringer_sink, g_free);
   g_clear_pointer (&s->tone_country, g_free);
+  g_clear_pointer (&s->ringtone, g_free);
   g_clear_pointer (&s->instance_id, g_free);
 }
 

@@ -27,6 +27,7 @@ typedef struct {
   char *route_sink_port[3];     /* a port to switch the sink to, "" = leave it */
   char *route_source_port[3];
   char *ringer_sink;            /* "" = the speaker's */
+  char *ringtone;               /* a sound file for the usual ring, "" = built in */
   char *tone_country;           /* ITU-T E.180 tones of: us, uk, de, fr, it, nl, se, jp, au */
   char *instance_id;            /* "urn:uuid:…", kept in the state directory */
 } OhSettings;

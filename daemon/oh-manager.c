@@ -642,7 +642,8 @@ oh_manager_new (OhConfig *config, OhSip *sip)
   self->config = g_object_ref (config);
   self->sip = g_object_ref (sip);
   self->audio = oh_audio_new (config);
-  self->tones = oh_tones_new (self->audio, oh_config_get_settings (config)->tone_country);
+  self->tones = oh_tones_new (self->audio, oh_config_get_settings (config)->tone_country,
+                              oh_config_get_settings (config)->ringtone);
   self->dial_plan = oh_dial_plan_new_from_config (config);
   load_audio_state (self);
   g_signal_connect (sip, "incoming-call", G_CALLBACK (on_incoming_call), self);

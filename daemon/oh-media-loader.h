@@ -3,6 +3,7 @@
 #pragma once
 
 #include "media/oh-media-session.h"
+#include "media/oh-ringtone.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,7 @@ typedef struct {
   __typeof__ (oh_media_session_send_dtmf) *send_dtmf;
   __typeof__ (oh_media_session_set_sending) *set_sending;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
+  __typeof__ (oh_ringtone_decode) *decode_ringtone;
 } OhMediaApi;
 
 const OhMediaApi *oh_media_loader_get (GError **error);

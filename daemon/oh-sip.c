@@ -925,7 +925,12 @@ send_reinvite (OhSipHandle *h)
   h->reinviting = TRUE;
   /* soa turns a=sendrecv into sendonly, or inactive when the far end holds
    * us too; "" takes the hold back */
-  nua_invite (h->nh, SOATAG_HOLD (h->hold ? "audio" : ""), TAG_END ());
+  nua_invite (h->nh,
+              SOATAG_HOLD (h->hold ? "audio" : ""),
+              /* the offer keeps telephone-event next to the codec */
+              SOATAG_RTP_SELECT (SOA_RTP_SELECT_COMMON),
+              SOATAG_AUDIO_AUX ("telephone-event"),
+              TAG_END ());
 }
 
 /* Hold (re-INVITE with a=sendonly) or resume (a=sendrecv) an answered call;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "oh-error.h"
+#include "oh-media-loader.h"
 
 #define LEVEL 0.2         /* each frequency at about -14 dBFS */
 #define RAMP_MS 4         /* fade in and out of each burst: no click */
@@ -138,6 +139,10 @@ struct _OhTones {
   OhAudio *audio;
   char *country;
   GHashTable *cache;    /* tone → Cycle */
+  char *ringtone;       /* a file for the usual ring, "" = the built-in one */
+  GBytes *ringtone_samples;
+  gboolean decoding;
+  gboolean ringing;
 };
 
 G_DEFINE_TYPE (OhTones, oh_tones, G_TYPE_OBJECT)
@@ -216,10 +221,10 @@ segment_count (const ToneDef *def)
   return n;
 }
 
-/* The ring cadence an Alert-Info header asks for (its URI's last part or
- * info= parameter names Bellcore-drN), else the usual one. */
-GBytes *
-oh_tones_render_ring (const char *alert_info)
+/* The distinctive cadence an Alert-Info header asks for (its URI's last part
+ * or info= parameter names Bellcore-dr2…dr5), else the usual one. */
+static const ToneDef *
+ring_def (const char *alert_info)
 {
   const ToneDef *def = &ring_defs[0];
 
@@ -232,6 +237,20 @@ oh_tones_render_ring (const char *alert_info)
     if (at && at > lower && strchr ("/:=", at[-1]) && !g_ascii_isalnum (at[strlen (name)]))
       def = &ring_defs[i];
   }
+  return def;
+}
+
+static gboolean
+is_distinctive (const char *alert_info)
+{
+  return ring_def (alert_info) != &ring_defs[0];
+}
+
+GBytes *
+oh_tones_render_ring (const char *alert_info)
+{
+  const ToneDef *def = ring_def (alert_info);
+
   return render (def->segments, segment_count (def), def->modulated);
 }
 
@@ -272,6 +291,8 @@ oh_tones_finalize (GObject *object)
 
   g_clear_object (&self->audio);
   g_free (self->country);
+  g_free (self->ringtone);
+  g_clear_pointer (&self->ringtone_samples, g_bytes_unref);
   g_hash_table_unref (self->cache);
   G_OBJECT_CLASS (oh_tones_parent_class)->finalize (object);
 }
@@ -288,12 +309,15 @@ oh_tones_init (OhTones *self)
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) cycle_free);
 }
 
-/* @country: one of us, uk, de, fr, it, nl, se, jp, au (else us, with a warning) */
+/* @country: one of us, uk, de, fr, it, nl, se, jp, au (else us, with a
+ * warning); @ringtone: a sound file for the usual ring, "" for the built-in
+ * warble */
 OhTones *
-oh_tones_new (OhAudio *audio, const char *country)
+oh_tones_new (OhAudio *audio, const char *country, const char *ringtone)
 {
   OhTones *self = g_object_new (OH_TYPE_TONES, NULL);
 
+  self->ringtone = g_strdup (ringtone);
   self->audio = g_object_ref (audio);
   if (!oh_tones_is_country (country)) {
     g_warning ("tone country '%s' is not one of us, uk, de, fr, it, nl, se, jp, au; using us", country);
@@ -351,14 +375,57 @@ oh_tones_stop (OhTones *self, gpointer owner)
   oh_audio_stop (self->audio, OH_AUDIO_SLOT_TONE, owner);
 }
 
-/* Ring (distinctively when @alert_info asks for it) until oh_tones_stop_ring(). */
+static void
+on_ringtone_decoded (GBytes *samples, const GError *error, gpointer data)
+{
+  OhTones *self = data;
+
+  self->decoding = FALSE;
+  if (!samples) {
+    g_warning ("ringtone %s cannot be played (%s); ringing the built-in way", self->ringtone,
+               error ? error->message : "no sound");
+    g_clear_pointer (&self->ringtone, g_free);
+  } else {
+    self->ringtone_samples = g_bytes_ref (samples);
+    if (self->ringing)
+      oh_audio_play (self->audio, OH_AUDIO_SLOT_RINGER, NULL, samples, OH_TONES_RATE, TRUE, 0);
+  }
+  g_object_unref (self);
+}
+
+/* The ringtone file, decoded the first time it is needed (the built-in ring
+ * plays meanwhile); NULL when there is none or it cannot be played. */
+static GBytes *
+ringtone (OhTones *self)
+{
+  const OhMediaApi *media;
+  g_autoptr(GError) error = NULL;
+
+  if (self->ringtone_samples || !self->ringtone || !*self->ringtone || self->decoding)
+    return self->ringtone_samples;
+  media = oh_media_loader_get (&error);
+  if (!media) {
+    g_warning ("ringtone %s: %s", self->ringtone, error->message);
+    return NULL;
+  }
+  self->decoding = TRUE;
+  media->decode_ringtone (self->ringtone, OH_TONES_RATE, on_ringtone_decoded, g_object_ref (self));
+  return NULL;
+}
+
+/* Ring until oh_tones_stop_ring(): the distinctive cadence Alert-Info asks
+ * for, else the ringtone file, else the built-in ring. */
 void
 oh_tones_ring (OhTones *self, const char *alert_info)
 {
   g_autoptr(GBytes) ring = NULL;
 
   g_return_if_fail (OH_IS_TONES (self));
-  ring = oh_tones_render_ring (alert_info);
+  self->ringing = TRUE;
+  if (!is_distinctive (alert_info) && ringtone (self))
+    ring = g_bytes_ref (self->ringtone_samples);
+  else
+    ring = oh_tones_render_ring (alert_info);
   oh_audio_play (self->audio, OH_AUDIO_SLOT_RINGER, NULL, ring, OH_TONES_RATE, TRUE, 0);
 }
 
@@ -366,5 +433,6 @@ void
 oh_tones_stop_ring (OhTones *self)
 {
   g_return_if_fail (OH_IS_TONES (self));
+  self->ringing = FALSE;
   oh_audio_stop (self->audio, OH_AUDIO_SLOT_RINGER, NULL);
 }

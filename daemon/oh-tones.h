@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OhTones, oh_tones, OH, TONES, GObject)
 
 OhTones     *oh_tones_new             (OhAudio      *audio,
-                                       const char   *country);
+                                       const char   *country,
+                                       const char   *ringtone);
 const char  *oh_tones_get_country     (OhTones      *self);
 OhAudio     *oh_tones_get_audio       (OhTones      *self);
 gboolean     oh_tones_play            (OhTones      *self,

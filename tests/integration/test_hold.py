@@ -8,7 +8,8 @@ Two phones (A 1001, B 1002) registered with Kamailio, one call:
    side's packets-received, counted at its socket, stands still: nothing on
    the wire either way), and A's microphone tone does not reach B.
    Hold again -> InvalidState. Resume -> `active`, RemoteHeld false, tones
-   both ways.
+   both ways, and DTMF still goes as RFC 4733 events (the re-INVITEs kept
+   telephone-event).
 2. B holds A: A stays `active` with RemoteHeld; A sends nothing. Then A
    holds too (its offer becomes inactive), both resume.
 3. The old way: a SIPp callee re-INVITEs with c=0.0.0.0: A shows RemoteHeld
@@ -36,13 +37,23 @@ def stat(phone, call, key):
     return phone.get(call, 'Call', 'Statistics').get(key, 0)
 
 
+def fresh(phone, call, key):
+    """The statistic from the next Statistics refresh (once a second)."""
+    watch = phone.watch_signal(call, 'org.freedesktop.DBus.Properties', 'PropertiesChanged')
+    try:
+        args = watch.wait(5, predicate=lambda a: 'Statistics' in a[1])
+    finally:
+        watch.close()
+    return args[1]['Statistics'].get(key, 0)
+
+
 def still(phone, call, key, seconds=2.0):
-    """How much the statistic moved in seconds, from a reading taken after
-    the hold took effect (Statistics is refreshed once a second)."""
-    time.sleep(1.2)
-    before = stat(phone, call, key)
-    time.sleep(seconds)
-    return stat(phone, call, key) - before
+    """How much the statistic moved over about @seconds, between two
+    refreshes that both came after the hold took effect."""
+    fresh(phone, call, key)          # this one may still count the last packets
+    before = fresh(phone, call, key)
+    time.sleep(seconds)              # the window in which nothing may move
+    return fresh(phone, call, key) - before
 
 
 def moving(phone, call, key):
@@ -108,6 +119,10 @@ with ohtest.Fixture('hold', timeout=170) as fx:
     check(a.get(call_a, 'Call', 'State') == 'active', 'Resume() returns with the call active')
     b.wait_prop(call_b, 'Call', 'RemoteHeld', False, 5)
     tones_both_ways(pulse, a, b, 'resumed')
+    digits = b.watch_signal(call_b, 'Call', 'DtmfReceived')
+    a.call(call_a, 'Call', 'SendDtmf', ('5',), 's')
+    check(digits.wait(5)[0] == '5', 'after the resume DTMF still goes as RFC 4733 events')
+    digits.close()
     ok('hold and resume from A')
 
     # ---- 2: B holds A, then A holds too
@@ -129,7 +144,7 @@ with ohtest.Fixture('hold', timeout=170) as fx:
 
     # ---- 3: c=0.0.0.0
     uas, call = sipp_call(fx, a, acc_a, 'uas-hold-old.xml',
-                          ['-key', 'hold_after_ms', '1000', '-key', 'held_ms', '3000'], 'uas-hold-old')
+                          ['-key', 'hold_after_ms', '1000', '-key', 'held_ms', '6000'], 'uas-hold-old')
     a.wait_prop(call, 'Call', 'RemoteHeld', True, 5)
     check(still(a, call, 'packets-sent') == 0, 'held with c=0.0.0.0: A sends nothing')
     a.wait_prop(call, 'Call', 'RemoteHeld', False, 5)

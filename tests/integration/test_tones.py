@@ -19,7 +19,8 @@ measures the frequencies and the on/off cadence of what came out.
    the caller gives up.
 4. The ringer: a SIPp caller with Alert-Info Bellcore-dr2 rings B in that
    cadence (800 ms bursts) at RingerVolume, until it gives up; a call from
-   A (no Alert-Info) rings too and the ringer stops the moment B answers.
+   A (no Alert-Info) rings B's ringtone file (a WAV of 700 Hz bursts made
+   here) and the ringer stops the moment B answers.
 
 Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_tones.py
 """
@@ -27,6 +28,7 @@ Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_tone
 import os
 import re
 import sys
+import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -82,9 +84,15 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     a, acc_a = ohtest.registered_phone(
         fx, 'a', pulse, kam, '1001', 5062,
         extra_config={'audio': {'tone-country': 'us'}})
+    ringtone = fx.path('ring.wav')
+    with wave.open(ringtone, 'wb') as w:     # 700 Hz, 0.5 s on, 0.5 s off
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(ohtest.sine(700, 0.5, 16000) + bytes(16000))
     b, acc_b = ohtest.registered_phone(
         fx, 'b', pulse, kam, '1002', 5064,
-        extra_config={'audio': {'tone-country': 'de'}})
+        extra_config={'audio': {'tone-country': 'de', 'ringtone': ringtone}})
     ok('both phones registered')
 
     # ---- 1: PlayTone / StopTone
@@ -200,10 +208,10 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     call_b = added.wait(10)[0]
     added.close()
     b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    check(pulse.wait_for_tone(b.spk + '.monitor', 1200, 300, 5),
-          'a call without Alert-Info rings too')
+    check(pulse.wait_for_tone(b.spk + '.monitor', 700, 300, 5),
+          'a call without Alert-Info rings the ringtone file (700 Hz)')
     b.call(call_b, 'Call', 'Answer')
     b.wait_prop(call_b, 'Call', 'State', 'active', 5)
-    check(silent(pulse, b, 1200, 1.0), 'the ringer stops the moment the call is answered')
+    check(silent(pulse, b, 700, 1.0), 'the ringer stops the moment the call is answered')
     a.call(call_a, 'Call', 'Hangup')
     ok('tones: all checks passed')
