@@ -17,6 +17,9 @@ the hook switch by writing evdev events into the fake devices.  Phone B
    --png-dir equals the committed picture
    (tests/integration/data/offhook-ui-incoming.png); lifting the handset
    answers, the lamp stays lit, and B hanging up ends it.
+3. A's daemon stops: the display says so; a new one starts on the same
+   bus: the display follows it (its account registers) and lifting the
+   handset gives dial tone from it.
 
 Run: OFFHOOKD=build/daemon/offhookd OFFHOOK_UI=build/ui/offhook-ui/offhook-ui \
        /usr/bin/python3 tests/integration/test_offhook_ui.py
@@ -223,6 +226,20 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     dev.hook(False)
     ohtest.wait_until(lambda: dev.led('brightness') == '0', 10, what='the line lamp dark')
     ok('the line lamp goes dark after the call')
+
+    # 3. the daemon restarts: the UI waits for it and follows the new one
+    a.stop()
+    tmux.wait_for('offhookd not running')
+    ok('the display says the daemon is gone')
+    a2 = ohtest.Phone(fx, 'a2', a.bus, pulse, sip_port=5066, mic=a.mic, spk=a.spk)
+    tmux.wait_for('No account')
+    acc = a2.add_account('work', 'sip:1001@' + kam.domain, [kam.uri], '1001', kam.users['1001'])
+    a2.wait_prop(acc, 'Account', 'RegistrationState', 'registered', 10)
+    tmux.wait_for('registered')
+    ok('the display follows the restarted daemon')
+    dev.hook(True)
+    check(pulse.wait_for_tone(a.spk + '.monitor', 350, 400, 10), 'dial tone again from the new daemon')
+    dev.hook(False)
 
     log = open(fx.path('offhook-ui.log')).read()
     for bad in ('CRITICAL', 'WARNING', 'runtime error', 'AddressSanitizer'):
