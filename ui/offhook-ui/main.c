@@ -3,17 +3,20 @@
 #define G_LOG_DOMAIN "offhook-ui"
 
 #include <glib-unix.h>
+#include <errno.h>
 #include <locale.h>
+#include <unistd.h>
 #include <offhook-hal.h>
 
 #include "oh-ui-client.h"
 #include "oh-ui-lamps.h"
 #include "oh-ui-phone.h"
+#include "oh-ui-terminal-keys.h"
 #include "oh-ui-view.h"
 
 #define HOOK_DEBOUNCE_MS 30
 
-static gboolean opt_session, opt_system, opt_hook_inverted, opt_version;
+static gboolean opt_session, opt_system, opt_hook_inverted, opt_terminal_keys, opt_version;
 static char *opt_address, *opt_display, *opt_keypad, *opt_hook, *opt_hook_code, *opt_keymap, *opt_png_dir;
 static char **opt_lamps;
 
@@ -34,6 +37,8 @@ static const GOptionEntry entries[] = {
   { "keymap", 0, 0, G_OPTION_ARG_FILENAME, &opt_keymap, "a keymap file over the built-in keymap", "FILE" },
   { "lamp", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_lamps,
     "give a lamp role to an LED of /sys/class/leds (repeatable)", "ROLE=LED" },
+  { "terminal-keys", 0, 0, G_OPTION_ARG_NONE, &opt_terminal_keys,
+    "the keyboard of the terminal on standard input is a keypad too (space: the hook)", NULL },
   { "png-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_png_dir, "write every new frame as a PNG picture here", "DIR" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "print the version and exit", NULL },
   { NULL }
@@ -47,13 +52,13 @@ on_quit_signal (gpointer loop)
 }
 
 static void
-on_key (OhKeypad *keypad, OhPhoneKey key, gboolean repeat, OhUiPhone *phone)
+on_key (gpointer keypad, OhPhoneKey key, gboolean repeat, OhUiPhone *phone)
 {
   oh_ui_phone_key (phone, key);
 }
 
 static void
-on_hook (OhHookSwitch *hook, gboolean off_hook, OhUiPhone *phone)
+on_hook (gpointer hook, gboolean off_hook, OhUiPhone *phone)
 {
   oh_ui_phone_hook (phone, off_hook);
 }
@@ -112,6 +117,7 @@ main (int argc, char **argv)
   g_autoptr(OhKeymap) keymap = NULL;
   g_autoptr(OhKeypad) keypad = NULL;
   g_autoptr(OhHookSwitch) hook = NULL;
+  g_autoptr(OhUiTerminalKeys) terminal_keys = NULL;
   g_autoptr(OhLamps) lamps = NULL;
   g_autoptr(OhUiClient) client = NULL;
   g_autoptr(OhUiPhone) phone = NULL;
@@ -119,6 +125,8 @@ main (int argc, char **argv)
   g_autoptr(OhUiView) view = NULL;
 
   setlocale (LC_ALL, "");
+  /* standard output may be the display: every log line goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (!parse_options (&argc, &argv, &error)) {
     g_printerr ("offhook-ui: %s\n", error->message);
     return 2;
@@ -143,6 +151,10 @@ main (int argc, char **argv)
     g_printerr ("offhook-ui: %s\n", error->message);
     return 1;
   }
+  if (opt_terminal_keys && !(terminal_keys = oh_ui_terminal_keys_new (STDIN_FILENO, &error))) {
+    g_printerr ("offhook-ui: %s\n", error->message);
+    return 1;
+  }
   if (g_strcmp0 (opt_keypad, "none") != 0)
     keypad = oh_keypad_new (opt_keypad, keymap);
 
@@ -158,6 +170,10 @@ main (int argc, char **argv)
     g_signal_connect (hook, "hook-changed", G_CALLBACK (on_hook), phone);
     oh_ui_phone_hook (phone, oh_hook_switch_get_off_hook (hook));
   }
+  if (terminal_keys) {
+    g_signal_connect (terminal_keys, "key-pressed", G_CALLBACK (on_key), phone);
+    g_signal_connect (terminal_keys, "hook-changed", G_CALLBACK (on_hook), phone);
+  }
   oh_ui_client_start (client);
 
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
@@ -168,5 +184,7 @@ main (int argc, char **argv)
     g_signal_handlers_disconnect_by_data (keypad, phone);
   if (hook)
     g_signal_handlers_disconnect_by_data (hook, phone);
+  if (terminal_keys)
+    g_signal_handlers_disconnect_by_data (terminal_keys, phone);
   return 0;
 }
