@@ -180,7 +180,20 @@ draw_indicators (Screen *s)
   g_autoptr(GString) text = g_string_new (" ");
 
   if (message) {
-    oh_display_text (s->display, s->rows - 2, 0, message, OH_TEXT_BOLD);
+    glong length = g_utf8_strlen (message, -1);
+    const char *cut = message;
+
+    /* a long one takes the row above too, broken at a space */
+    if (length > (glong) s->cols && s->rows > 4) {
+      const char *end = g_utf8_offset_to_pointer (message, s->cols);
+      const char *space = g_strrstr_len (message, end - message, " ");
+      g_autofree char *first = NULL;
+
+      cut = space ? space + 1 : end;
+      first = g_strndup (message, cut - message);
+      bar (s, s->rows - 3, OH_TEXT_BOLD, first, "");
+    }
+    bar (s, s->rows - 2, OH_TEXT_BOLD, cut, "");
     return;
   }
   if (oh_ui_phone_get_speaker (s->phone))
