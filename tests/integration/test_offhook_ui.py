@@ -16,7 +16,9 @@ the hook switch by writing evdev events into the fake devices.  Phone B
    250 ms), the display shows the caller, and the frame written to
    --png-dir equals the committed picture
    (tests/integration/data/offhook-ui-incoming.png); lifting the handset
-   answers, the lamp stays lit, and B hanging up ends it.
+   answers, the lamp stays lit; softkey 1 (Hold) is refused by this
+   daemon (NotSupported) and the display shows that for a few seconds;
+   B hanging up ends the call.
 3. A's daemon stops: the display says so; a new one starts on the same
    bus: the display follows it (its account registers) and lifting the
    handset gives dial tone from it.
@@ -28,6 +30,7 @@ Run: OFFHOOKD=build/daemon/offhookd OFFHOOK_UI=build/ui/offhook-ui/offhook-ui \
 import glob
 import os
 import shlex
+import signal
 import struct
 import subprocess
 import sys
@@ -55,7 +58,7 @@ COLS, ROWS = 40, 12
 EV_SYN, EV_KEY, EV_SW = 0, 1, 5
 SW_DOCK = 5
 KEYS = {str(i): 0x200 + i for i in range(10)}
-KEYS.update({'*': 0x20a, '#': 0x20b})
+KEYS.update({'*': 0x20a, '#': 0x20b, 'F1': 59})
 
 
 class Devices:
@@ -79,7 +82,7 @@ class Devices:
             ohtest.fail(f'a short write to {node}')
 
     def keys(self, text):
-        for ch in text:
+        for ch in [text] if text in KEYS else text:
             self._write('/dev/input/event0', [(EV_KEY, KEYS[ch], 1)])
             self._write('/dev/input/event0', [(EV_KEY, KEYS[ch], 0)])
 
@@ -104,8 +107,9 @@ class Tmux:
                 ' '.join(shlex.quote(f'{k}={v}') for k, v in env.items()),
                 ' '.join(shlex.quote(a) for a in argv), shlex.quote(fx.path('offhook-ui.log'))))
         fx.cleanup(self.stop)
-        self.run('new-session', '-d', '-x', str(COLS), '-y', str(ROWS), 'sh ' + shlex.quote(launcher))
-        self.run('set-option', '-g', 'remain-on-exit', 'on')
+        # the pane stays after offhook-ui ends, with its exit status
+        self.run('-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
+                 'new-session', '-d', '-x', str(COLS), '-y', str(ROWS), 'sh ' + shlex.quote(launcher))
 
     def run(self, *args):
         return subprocess.run(['tmux', '-S', self.socket] + list(args), check=True,
@@ -118,6 +122,17 @@ class Tmux:
         """The pane shows text (there is no event for a terminal's contents)."""
         return ohtest.wait_until(lambda: text in self.screen(), timeout, interval=0.1,
                                  what=f'"{text}" on the terminal')
+
+    def pane(self, fmt):
+        return self.run('display-message', '-p', '-t', '0', fmt).strip()
+
+    def terminate(self):
+        """SIGTERM to offhook-ui (the pane's process: the launcher and
+        umockdev-wrapper exec it); its exit status."""
+        os.kill(int(self.pane('#{pane_pid}')), signal.SIGTERM)
+        ohtest.wait_until(lambda: self.pane('#{pane_dead}') == '1', 10, interval=0.1,
+                          what='offhook-ui ending')
+        return self.pane('#{pane_dead_status}')
 
     def stop(self):
         subprocess.run(['tmux', '-S', self.socket, 'kill-server'], capture_output=True, timeout=10)
@@ -221,6 +236,12 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     ohtest.wait_until(lambda: dev.led('trigger') == 'none' and dev.led('brightness') != '0', 5,
                       what='the line lamp steadily lit')
     ok('the line lamp is lit during the call')
+    dev.keys('F1')
+    tmux.wait_for('Hold:')
+    ok('softkey 1 (Hold) asked the daemon, its refusal shows: '
+       + [l for l in tmux.screen().splitlines() if 'Hold:' in l][0].strip())
+    ohtest.wait_until(lambda: 'Hold:' not in tmux.screen(), 6, interval=0.2, what='the message going')
+    check(a.get(call_a, 'Call', 'State') == 'active', 'the call goes on')
     b.call(call_b, 'Call', 'Hangup')
     a.wait_prop(call_a, 'Call', 'DisconnectReason', 'remote-hangup', 5)
     dev.hook(False)
@@ -241,6 +262,7 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     check(pulse.wait_for_tone(a.spk + '.monitor', 350, 400, 10), 'dial tone again from the new daemon')
     dev.hook(False)
 
+    check(tmux.terminate() == '0', 'offhook-ui exits 0 on SIGTERM')
     log = open(fx.path('offhook-ui.log')).read()
     for bad in ('CRITICAL', 'WARNING', 'runtime error', 'AddressSanitizer'):
         check(bad not in log, f'no "{bad}" in offhook-ui\'s log')
