@@ -344,7 +344,7 @@ count_missed (OhUiPhone *self, OhDbusCall *call)
   const char *reason = oh_dbus_call_get_disconnect_reason (call);
   const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (call));
 
-  if (!in_state (call, "disconnected") || !g_str_equal (oh_dbus_call_get_direction (call), "incoming") ||
+  if (!in_state (call, "disconnected") || g_strcmp0 (oh_dbus_call_get_direction (call), "incoming") != 0 ||
       oh_dbus_call_get_connect_time (call) != 0 || g_hash_table_contains (self->counted, path))
     return;
   if (g_strcmp0 (reason, "cancelled") == 0 || g_strcmp0 (reason, "no-answer") == 0) {

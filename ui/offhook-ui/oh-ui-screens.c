@@ -138,7 +138,7 @@ static char *
 call_quality (OhDbusCall *call)
 {
   g_autoptr(GVariant) stats = oh_dbus_call_dup_statistics (call);
-  g_autoptr(GString) text = g_string_new (oh_dbus_call_get_codec (call));
+  g_autoptr(GString) text = g_string_new (oh_dbus_call_get_codec (call));   /* NULL: empty */
   double mos;
 
   if (!stats || !g_variant_lookup (stats, "mos", "d", &mos))
@@ -164,8 +164,10 @@ draw_status_bar (Screen *s)
   if (account) {
     const char *aor = oh_dbus_account_get_aor (account);
     const char *user = aor && strchr (aor, ':') ? strchr (aor, ':') + 1 : "";
-    left = g_strdup_printf (" %s %.*s", oh_dbus_account_get_id (account), (int) strcspn (user, "@"), user);
-    right = g_strdup_printf (OH_GLYPH_DOT " %s ", oh_dbus_account_get_registration_state (account));
+    const char *id = oh_dbus_account_get_id (account);
+    left = g_strdup_printf (" %s %.*s", id ? id : "", (int) strcspn (user, "@"), user);
+    const char *state = oh_dbus_account_get_registration_state (account);
+    right = g_strdup_printf (OH_GLYPH_DOT " %s ", state ? state : "");
   } else {
     left = g_strdup (" No account");
     right = g_strdup ("direct calls ");
@@ -356,13 +358,14 @@ static void
 draw_settings (Screen *s)
 {
   g_autofree char *ringer = NULL;
+  const char *route;
 
   line (s, 1, 1, OH_TEXT_BOLD, "Settings");
   if (!s->manager)
     return;
   ringer = g_strdup_printf ("%u %%", oh_dbus_manager_get_ringer_volume (s->manager));
-  draw_menu_line (s, 2 + OH_UI_SETTING_ROUTE, OH_UI_SETTING_ROUTE, "Audio route",
-                  oh_dbus_manager_get_audio_route (s->manager));
+  route = oh_dbus_manager_get_audio_route (s->manager);
+  draw_menu_line (s, 2 + OH_UI_SETTING_ROUTE, OH_UI_SETTING_ROUTE, "Audio route", route ? route : "");
   draw_menu_line (s, 2 + OH_UI_SETTING_RINGER, OH_UI_SETTING_RINGER, "Ringer volume", ringer);
   draw_menu_line (s, 2 + OH_UI_SETTING_DND, OH_UI_SETTING_DND, "Do not disturb",
                   oh_dbus_manager_get_do_not_disturb (s->manager) ? "on" : "off");
