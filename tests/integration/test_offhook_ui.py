@@ -130,9 +130,14 @@ class Tmux:
         """SIGTERM to offhook-ui (the pane's process: the launcher and
         umockdev-wrapper exec it); its exit status."""
         os.kill(int(self.pane('#{pane_pid}')), signal.SIGTERM)
-        ohtest.wait_until(lambda: self.pane('#{pane_dead}') == '1', 10, interval=0.1,
-                          what='offhook-ui ending')
-        return self.pane('#{pane_dead_status}')
+        # tmux knows the pane is dead (its terminal closed) a moment before
+        # it has collected the exit status
+        def ended():
+            dead, status, sig = self.pane('#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}').split(':')
+            if dead == '1' and (status or sig):
+                return f'status {status}' if status else f'signal {sig}'
+            return None
+        return ohtest.wait_until(ended, 10, interval=0.1, what='offhook-ui ending')
 
     def stop(self):
         subprocess.run(['tmux', '-S', self.socket, 'kill-server'], capture_output=True, timeout=10)
@@ -262,7 +267,8 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     check(pulse.wait_for_tone(a.spk + '.monitor', 350, 400, 10), 'dial tone again from the new daemon')
     dev.hook(False)
 
-    check(tmux.terminate() == '0', 'offhook-ui exits 0 on SIGTERM')
+    end = tmux.terminate()
+    check(end == 'status 0', f'offhook-ui exits 0 on SIGTERM ({end})')
     log = open(fx.path('offhook-ui.log')).read()
     for bad in ('CRITICAL', 'WARNING', 'runtime error', 'AddressSanitizer'):
         check(bad not in log, f'no "{bad}" in offhook-ui\'s log')
