@@ -101,15 +101,19 @@ class Tmux:
 
     def __init__(self, fx, argv, env):
         self.socket = fx.path('tmux.sock')
+        self.pid_file, self.status_file = fx.path('offhook-ui.pid'), fx.path('offhook-ui.status')
         launcher = fx.path('offhook-ui.sh')
+        # the shell keeps offhook-ui's pid and exit status: tmux does not
+        # always reap its pane's process in time to report it
         with open(launcher, 'w') as f:
-            f.write('exec env -i %s %s 2>%s\n' % (
+            f.write('env -i %s %s 2>%s &\necho $! >%s\nwait $!\necho $? >%s.new\nmv %s.new %s\n' % (
                 ' '.join(shlex.quote(f'{k}={v}') for k, v in env.items()),
-                ' '.join(shlex.quote(a) for a in argv), shlex.quote(fx.path('offhook-ui.log'))))
+                ' '.join(shlex.quote(a) for a in argv), shlex.quote(fx.path('offhook-ui.log')),
+                *(shlex.quote(p) for p in (self.pid_file, self.status_file, self.status_file,
+                                           self.status_file))))
         fx.cleanup(self.stop)
-        # the pane stays after offhook-ui ends, with its exit status
-        self.run('-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
-                 'new-session', '-d', '-x', str(COLS), '-y', str(ROWS), 'sh ' + shlex.quote(launcher))
+        self.run('-f', '/dev/null', 'new-session', '-d', '-x', str(COLS), '-y', str(ROWS),
+                 'sh ' + shlex.quote(launcher))
 
     def run(self, *args):
         return subprocess.run(['tmux', '-S', self.socket] + list(args), check=True,
@@ -123,21 +127,14 @@ class Tmux:
         return ohtest.wait_until(lambda: text in self.screen(), timeout, interval=0.1,
                                  what=f'"{text}" on the terminal')
 
-    def pane(self, fmt):
-        return self.run('display-message', '-p', '-t', '0', fmt).strip()
-
     def terminate(self):
-        """SIGTERM to offhook-ui (the pane's process: the launcher and
-        umockdev-wrapper exec it); its exit status."""
-        os.kill(int(self.pane('#{pane_pid}')), signal.SIGTERM)
-        # tmux knows the pane is dead (its terminal closed) a moment before
-        # it has collected the exit status
-        def ended():
-            dead, status, sig = self.pane('#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}').split(':')
-            if dead == '1' and (status or sig):
-                return f'status {status}' if status else f'signal {sig}'
-            return None
-        return ohtest.wait_until(ended, 10, interval=0.1, what='offhook-ui ending')
+        """SIGTERM to offhook-ui; its exit status."""
+        with open(self.pid_file) as f:
+            os.kill(int(f.read()), signal.SIGTERM)
+        ohtest.wait_until(lambda: os.path.exists(self.status_file), 10, interval=0.1,
+                          what='offhook-ui ending')
+        with open(self.status_file) as f:
+            return int(f.read())
 
     def stop(self):
         subprocess.run(['tmux', '-S', self.socket, 'kill-server'], capture_output=True, timeout=10)
@@ -268,7 +265,7 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     dev.hook(False)
 
     end = tmux.terminate()
-    check(end == 'status 0', f'offhook-ui exits 0 on SIGTERM ({end})')
+    check(end == 0, f'offhook-ui exits 0 on SIGTERM (status {end})')
     log = open(fx.path('offhook-ui.log')).read()
     for bad in ('CRITICAL', 'WARNING', 'runtime error', 'AddressSanitizer'):
         check(bad not in log, f'no "{bad}" in offhook-ui\'s log')
