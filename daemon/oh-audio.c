@@ -19,7 +19,7 @@
 #include "media/oh-media-session.h"
 
 #define RECONNECT_SECONDS 1
-#define TONE_BUFFER_MS 40
+#define TONE_BUFFER_MS 100  /* enough to ride out a busy moment, short enough to stop at once */
 #define SILENCE_MS 5       /* this much of zeros is a tone's pause */
 
 typedef struct {

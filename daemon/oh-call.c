@@ -50,6 +50,8 @@ struct _OhCall {
   guint stats_timer;
   gboolean invite_sent;
   gboolean early_media;     /* the far end's audio plays before the answer */
+  gboolean media_flowing;   /* the media session can send DTMF */
+  GDBusMethodInvocation *hold_request; /* Hold() or Resume() waiting for the answer */
   GString *dtmf_queue;      /* digits SendDtmf has still to send */
   guint dtmf_timer;
   char dtmf_sounding;       /* the digit whose tone or events are on */
@@ -116,6 +118,9 @@ disconnect (OhCall *self, const char *reason, guint status)
   g_clear_handle_id (&self->ring_timer, g_source_remove);
   g_clear_handle_id (&self->dtmf_timer, g_source_remove);
   g_string_truncate (self->dtmf_queue, 0);
+  if (self->hold_request)
+    g_dbus_method_invocation_return_error_literal (g_steal_pointer (&self->hold_request), OH_ERROR,
+                                                   OH_ERROR_INVALID_STATE, "the call ended");
   if (self->stats_timer) {
     GVariant *stats;
     guint64 sent = 0, received = 0, lost = 0;
@@ -234,6 +239,16 @@ on_media_dtmf (OhMediaSession *media, char digit, OhCall *self)
   on_dtmf_received (self, digit);
 }
 
+static gboolean on_dtmf_step (gpointer data);
+
+static void
+on_media_flowing (OhMediaSession *media, OhCall *self)
+{
+  self->media_flowing = TRUE;
+  if (self->dtmf_queue->len && !self->dtmf_timer)
+    on_dtmf_step (self);
+}
+
 static const char *
 dtmf_method (OhCall *self)
 {
@@ -275,15 +290,23 @@ on_media (OhCall *self, const OhSipEvent *event)
                                                 oh_rtp_ports_get_rtcp_socket (self->ports),
                                                 oh_audio_get_source (audio), oh_audio_get_sink (audio));
     g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
+    g_signal_connect (self->media, "flowing", G_CALLBACK (on_media_flowing), self);
   }
   if (!self->media_api->start (self->media, &params, &error)) {
     oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "%s", error->message);
     return;
   }
-  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u",
+  self->media_api->set_sending (self->media, event->sending);
+  oh_dbus_call_set_remote_held (OH_DBUS_CALL (self), event->remote_hold);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "media %s (pt %u/%u, DTMF pt %u/%u) to %s:%u from port %u%s%s",
                codec, params.send_payload, params.recv_payload, params.dtmf_send_payload,
                params.dtmf_recv_payload, event->media_address, event->media_port,
-               oh_rtp_ports_get_port (self->ports));
+               oh_rtp_ports_get_port (self->ports), event->local_hold ? ", held here" : "",
+               event->remote_hold ? ", held by the far end" : "");
+  if (self->hold_request && g_str_equal (state (self), event->local_hold ? "active" : "held")) {
+    set_state (self, event->local_hold ? "held" : "active");
+    g_dbus_method_invocation_return_value (g_steal_pointer (&self->hold_request), NULL);
+  }
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -327,6 +350,12 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     break;
   case OH_SIP_EVENT_DTMF:
     on_dtmf_received (self, event->digit);
+    break;
+  case OH_SIP_EVENT_HOLD_FAILED:
+    if (self->hold_request)
+      g_dbus_method_invocation_return_error (g_steal_pointer (&self->hold_request), OH_ERROR, OH_ERROR_FAILED,
+                                             "the far end refused: %u %s", event->status,
+                                             event->phrase ? event->phrase : "");
     break;
   default:
     break;
@@ -435,6 +464,40 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Hold() and Resume() answer once the far end has taken the re-INVITE. */
+static gboolean
+request_hold (OhCall *self, GDBusMethodInvocation *invocation, gboolean hold)
+{
+  const char *from = hold ? "active" : "held";
+  const char *article = hold ? "an" : "a";
+
+  if (self->hold_request) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                                   "a hold or resume of this call is under way");
+  } else if (!g_str_equal (state (self), from)) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "only %s %s call can be %s; this one is %s", article, from,
+                                           hold ? "held" : "resumed", state (self));
+  } else {
+    self->hold_request = invocation;
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s", hold ? "holding" : "resuming");
+    oh_sip_hold (self->handle, hold);
+  }
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_hold (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
+{
+  return request_hold (OH_CALL (dbus), invocation, TRUE);
+}
+
+static gboolean
+handle_resume (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
+{
+  return request_hold (OH_CALL (dbus), invocation, FALSE);
+}
+
 /* One step of SendDtmf: end the sounding digit, then start the next one (or
  * pause for a ','). SIP INFO carries the digit's duration itself. */
 static gboolean
@@ -453,7 +516,8 @@ on_dtmf_step (gpointer data)
     self->dtmf_timer = g_timeout_add (DTMF_GAP_MS, on_dtmf_step, self);
     return G_SOURCE_REMOVE;
   }
-  if (self->dtmf_queue->len == 0)
+  /* digits in the audio wait for it to flow (SIP INFO does not) */
+  if (self->dtmf_queue->len == 0 || (!info && !self->media_flowing))
     return G_SOURCE_REMOVE;
 
   digit = self->dtmf_queue->str[0];
@@ -566,8 +630,8 @@ oh_call_init (OhCall *self)
   g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
   g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
   g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
-  g_signal_connect (self, "handle-hold", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-resume", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-hold", G_CALLBACK (handle_hold), NULL);
+  g_signal_connect (self, "handle-resume", G_CALLBACK (handle_resume), NULL);
   g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_send_dtmf), NULL);
   g_signal_connect (self, "handle-transfer", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (oh_error_handle_not_supported), NULL);

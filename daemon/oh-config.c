@@ -238,7 +238,7 @@ apply_general (OhConfig *self)
   for (guint g = 0; groups[g]; g++) {
     g_auto(GStrv) keys = NULL;
 
-    if (g_str_has_prefix (groups[g], ACCOUNT_PREFIX))
+    if (g_str_has_prefix (groups[g], ACCOUNT_PREFIX) || g_str_has_prefix (groups[g], OH_CONFIG_DIALPLAN_PREFIX))
       continue;
     keys = g_key_file_get_keys (self->file, groups[g], NULL, NULL);
     for (guint k = 0; keys[k]; k++) {
@@ -299,6 +299,36 @@ write_file (OhConfig *self, const char *data, const char *name, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+const char *
+oh_config_get_path (OhConfig *self)
+{
+  g_return_val_if_fail (OH_IS_CONFIG (self), NULL);
+  return self->config_path;
+}
+
+GStrv
+oh_config_list_groups (OhConfig *self, const char *prefix)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (OH_IS_CONFIG (self), NULL);
+  groups = g_key_file_get_groups (self->file, NULL);
+  for (guint i = 0; groups[i]; i++)
+    if (g_str_has_prefix (groups[i], prefix))
+      g_strv_builder_add (names, groups[i]);
+  return g_strv_builder_end (names);
+}
+
+char *
+oh_config_get_value (OhConfig *self, const char *group, const char *key, guint *line)
+{
+  g_return_val_if_fail (OH_IS_CONFIG (self), NULL);
+  if (line)
+    *line = line_of (self->lines, group, key);
+  return g_key_file_get_string (self->file, group, key, NULL);
 }
 
 GKeyFile *

@@ -55,6 +55,19 @@ gboolean           oh_config_remove_account    (OhConfig    *self,
                                                 const char  *id,
                                                 GError     **error);
 
+#define OH_CONFIG_DIALPLAN_PREFIX "dialplan "
+
+/* Raw access to the configuration file, for sections other objects own
+ * (e.g. [dialplan NAME]): group names starting with @prefix in file order,
+ * and one value with its line number. */
+const char        *oh_config_get_path          (OhConfig    *self);
+GStrv              oh_config_list_groups       (OhConfig    *self,
+                                                const char  *prefix);
+char              *oh_config_get_value         (OhConfig    *self,
+                                                const char  *group,
+                                                const char  *key,
+                                                guint       *line);
+
 /* Small state files in the state directory (e.g. the audio route and
  * volumes): an empty key file when missing or unreadable. */
 GKeyFile          *oh_config_read_state        (OhConfig    *self,

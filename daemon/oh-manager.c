@@ -7,6 +7,7 @@
 #include "oh-account.h"
 #include "oh-audio.h"
 #include "oh-call.h"
+#include "oh-dialplan.h"
 #include "oh-error.h"
 #include "oh-log.h"
 #include "oh-tones.h"
@@ -29,6 +30,7 @@ struct _OhManager {
   char *default_account;    /* last valid DefaultAccount */
   OhAudio *audio;
   OhTones *tones;
+  OhDialPlan *dial_plan;
   OhAudioRoute route;       /* last valid AudioRoute */
   guint route_volume[G_N_ELEMENTS (route_names)]; /* Volume of each route */
   gboolean ringing;         /* the ringer rings */
@@ -546,6 +548,23 @@ handle_play_tone (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const 
 }
 
 static gboolean
+handle_match_dial_plan (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char *digits)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  guint timeout_ms = 0;
+  const char *verdict = oh_dial_plan_match (self->dial_plan, digits, &timeout_ms, &target, &error);
+
+  if (!verdict) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  oh_dbus_manager_complete_match_dial_plan (dbus, invocation, verdict, timeout_ms, target);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_stop_tone (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
 {
   OhManager *self = OH_MANAGER (dbus);
@@ -578,6 +597,7 @@ oh_manager_finalize (GObject *object)
   OhManager *self = OH_MANAGER (object);
 
   g_free (self->default_account);
+  oh_dial_plan_free (self->dial_plan);
   G_OBJECT_CLASS (oh_manager_parent_class)->finalize (object);
 }
 
@@ -603,7 +623,7 @@ oh_manager_init (OhManager *self)
   g_signal_connect (self, "handle-conference", G_CALLBACK (oh_error_handle_not_supported), NULL);
   g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_play_tone), NULL);
   g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_stop_tone), NULL);
-  g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (handle_match_dial_plan), NULL);
 }
 
 OhManager *
@@ -623,6 +643,7 @@ oh_manager_new (OhConfig *config, OhSip *sip)
   self->sip = g_object_ref (sip);
   self->audio = oh_audio_new (config);
   self->tones = oh_tones_new (self->audio, oh_config_get_settings (config)->tone_country);
+  self->dial_plan = oh_dial_plan_new_from_config (config);
   load_audio_state (self);
   g_signal_connect (sip, "incoming-call", G_CALLBACK (on_incoming_call), self);
   g_signal_connect (self, "notify", G_CALLBACK (on_property_written), NULL);

@@ -11,6 +11,7 @@ typedef struct {
   __typeof__ (oh_media_session_start) *start;
   __typeof__ (oh_media_session_stop) *stop;
   __typeof__ (oh_media_session_send_dtmf) *send_dtmf;
+  __typeof__ (oh_media_session_set_sending) *set_sending;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
 } OhMediaApi;
 

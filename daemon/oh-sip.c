@@ -50,6 +50,9 @@ struct _OhSipHandle {
   guint auth_tries;
   gboolean outgoing;
   gboolean answered;    /* a 2xx was sent or received */
+  gboolean reinviting;  /* our re-INVITE (hold, resume) is pending */
+  gboolean hold;        /* what it asks for */
+  guint glare_retry;    /* a 491 is retried after this timer */
   gboolean ended;
   gboolean doomed;      /* freed by its owner while its event was being handled */
   guint final_status;
@@ -195,6 +198,13 @@ negotiate (OhSipHandle *h, gboolean answer_is_remote, OhSipEvent *event)
   event->send_payload = find_rtpmap (rm, codec->rm_encoding, codec->rm_rate)->rm_pt;
   event->recv_payload = find_rtpmap (lm, codec->rm_encoding, codec->rm_rate)->rm_pt;
   event->ptime = ptime && ptime->a_value ? (guint) strtoul (ptime->a_value, NULL, 10) : 0;
+  {
+    gboolean zero = c && (g_str_equal (c->c_address, "0.0.0.0") || g_str_equal (c->c_address, "::"));
+    event->remote_hold = zero || !(rm->m_mode & sdp_recvonly);
+    event->local_hold = h->hold;
+    /* on hold either way nothing is sent: no music on hold from a desk phone */
+    event->sending = !event->remote_hold && !event->local_hold;
+  }
   if (dtmf) {
     event->dtmf_clock_rate = (guint) dtmf->rm_rate;
     event->dtmf_send_payload = find_rtpmap (rm, dtmf->rm_encoding, dtmf->rm_rate)->rm_pt;
@@ -279,6 +289,39 @@ is_local_response (const sip_t *sip)
   return !via || (!via->v_received && (!via->v_rport || !*via->v_rport));
 }
 
+static void send_reinvite (OhSipHandle *h);
+
+static gboolean
+on_glare_retry (gpointer data)
+{
+  OhSipHandle *h = data;
+
+  h->glare_retry = 0;
+  send_reinvite (h);
+  return G_SOURCE_REMOVE;
+}
+
+/* The answer to our hold or resume. Glare (491): try again after RFC 3261's
+ * random wait, longer for the side that owns the Call-ID (14.1). */
+static void
+on_reinvite_response (OhSipHandle *h, int status, const char *phrase)
+{
+  OhSipEvent event = { .type = OH_SIP_EVENT_HOLD_FAILED, .status = (guint) status, .phrase = phrase };
+
+  if (status < 200)
+    return;
+  h->reinviting = FALSE;
+  if (status < 300)
+    return;   /* the media follow in nua_i_state */
+  if (status == 491 && !h->glare_retry) {
+    guint ms = h->outgoing ? g_random_int_range (2100, 4001) : g_random_int_range (0, 2001);
+    h->reinviting = TRUE;
+    h->glare_retry = g_timeout_add (ms, on_glare_retry, h);
+    return;
+  }
+  emit (h, &event);
+}
+
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
@@ -318,6 +361,10 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
   case nua_r_invite:
     if (sip && sip->sip_call_id && !h->call_id)
       h->call_id = g_strdup (sip->sip_call_id->i_id);
+    if (h->reinviting) {
+      on_reinvite_response (h, status, phrase);
+      return;
+    }
     if (status >= 300) {
       /* Reported once the dialog is over, in ENDED. */
       h->final_status = (guint) status;
@@ -497,8 +544,8 @@ dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handl
   case nua_i_invite:
     if (!h)
       on_incoming_invite (self, nh, sip);
-    else
-      nua_respond (nh, SIP_200_OK, TAG_END ());   /* re-INVITE: keep the media as is */
+    else if (status < 200)
+      nua_respond (nh, SIP_200_OK, TAG_END ());   /* re-INVITE: soa answers its SDP */
     return;
   case nua_r_shutdown:
     if (status >= 200)
@@ -872,6 +919,27 @@ oh_sip_respond (OhSipHandle *h, guint status, const char *phrase, const char *co
                TAG_END ());
 }
 
+static void
+send_reinvite (OhSipHandle *h)
+{
+  h->reinviting = TRUE;
+  /* soa turns a=sendrecv into sendonly, or inactive when the far end holds
+   * us too; "" takes the hold back */
+  nua_invite (h->nh, SOATAG_HOLD (h->hold ? "audio" : ""), TAG_END ());
+}
+
+/* Hold (re-INVITE with a=sendonly) or resume (a=sendrecv) an answered call;
+ * the result comes as a MEDIA event, or HOLD_FAILED. */
+void
+oh_sip_hold (OhSipHandle *h, gboolean hold)
+{
+  g_return_if_fail (h && h->kind == KIND_CALL && h->answered);
+
+  h->hold = hold;
+  g_clear_handle_id (&h->glare_retry, g_source_remove);
+  send_reinvite (h);
+}
+
 void
 oh_sip_send_dtmf_info (OhSipHandle *h, char digit, guint duration_ms)
 {
@@ -929,6 +997,7 @@ oh_sip_handle_get_call_id (OhSipHandle *h)
 static void
 handle_destroy (OhSipHandle *h)
 {
+  g_clear_handle_id (&h->glare_retry, g_source_remove);
   if (h->sip->handles)
     g_hash_table_remove (h->sip->handles, h);
   if (h->nh) {

@@ -22,6 +22,7 @@ typedef enum {
   OH_SIP_EVENT_ENDED,       /* the dialog is over (BYE, CANCEL, failure) */
   OH_SIP_EVENT_OPTIONS,     /* answer to an OPTIONS probe */
   OH_SIP_EVENT_DTMF,        /* a digit came in a SIP INFO */
+  OH_SIP_EVENT_HOLD_FAILED, /* our re-INVITE (hold or resume) was refused */
 } OhSipEventType;
 
 typedef struct {
@@ -45,6 +46,9 @@ typedef struct {
   guint dtmf_send_payload;  /* telephone-event both ways; 0 when not negotiated */
   guint dtmf_recv_payload;
   guint dtmf_clock_rate;
+  gboolean sending;         /* neither side holds the call: our audio goes out */
+  gboolean remote_hold;     /* the far end takes no audio: sendonly, inactive or c=0.0.0.0 */
+  gboolean local_hold;      /* we hold it (oh_sip_hold) */
   /* DTMF */
   char digit;               /* 0-9 * # A-D */
 } OhSipEvent;
@@ -105,6 +109,8 @@ void          oh_sip_respond             (OhSipHandle      *handle,
                                           const char       *phrase,
                                           const char       *contact);
 void          oh_sip_hangup              (OhSipHandle      *handle);
+void          oh_sip_hold                (OhSipHandle      *handle,
+                                          gboolean          hold);
 void          oh_sip_send_dtmf_info      (OhSipHandle      *handle,
                                           char              digit,
                                           guint             duration_ms);

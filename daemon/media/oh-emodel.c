@@ -13,15 +13,18 @@
  * Ie,eff = Ie + (95 - Ie) * Ppl / (Ppl + Bpl), G.107's formula for random
  * loss (BurstR = 1), with Ie and Bpl per codec from G.113 Appendix I:
  *
- * - PCMU, PCMA: Ie 0, Bpl 25.1 (G.711 with packet-loss concealment; the
- *   media session conceals lost G.711 frames with spanplc).
+ * - PCMU, PCMA: Ie 0, Bpl 4.3: G.711 without packet-loss concealment, as
+ *   the media session plays it (a lost frame is silence). spandsp's PLC
+ *   (GStreamer's spanplc) would earn Bpl 25.1, but its plc_fillin copies
+ *   overlapping memory with memcpy, which AddressSanitizer stops.
  * - G.722: G.107 has no wideband scale (G.107.1 does, up to R 129). The MOS
- *   here stays on the narrowband scale, so G.722 is scored as G.711 with
- *   PLC (Ie 0, Bpl 25.1): wideband is never rated worse than G.711, nor
- *   above the narrowband ceiling of 4.41.
- * - Opus: G.113 lists no values. Ie 0 and Bpl 25.1 as well: conservative,
- *   because the call's in-band FEC and Opus's own concealment stand loss
- *   better than G.711's PLC, which these values do not credit.
+ *   here stays on the narrowband scale, so G.722 is scored as G.711
+ *   without PLC (its libav decoder has none either): wideband is never
+ *   rated worse than G.711, nor above the narrowband ceiling of 4.41.
+ * - Opus: G.113 lists no values. Ie 0 and Bpl 25.1, G.711 with PLC:
+ *   conservative, because the call's in-band FEC and Opus's own
+ *   concealment stand loss better than G.711's PLC, which these values do
+ *   not credit.
  *
  * MOS from R is G.107 Annex B: 1 below R 0, 4.5 above R 100, else
  * 1 + 0.035 R + R (R - 60) (100 - R) 7e-6. */
@@ -33,9 +36,9 @@ static const struct {
   const char *encoding;
   OhEmodelCodec codec;
 } codecs[] = {
-  { "PCMU", { 0.0, 25.1 } },
-  { "PCMA", { 0.0, 25.1 } },
-  { "G722", { 0.0, 25.1 } },
+  { "PCMU", { 0.0, 4.3 } },
+  { "PCMA", { 0.0, 4.3 } },
+  { "G722", { 0.0, 4.3 } },
   { "opus", { 0.0, 25.1 } },
 };
 

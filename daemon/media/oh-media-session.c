@@ -16,11 +16,19 @@
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
 #define RECEIVING_MS 1000  /* no RTP for this long: the far end is not sending */
 #define REBUILD_SECONDS 1  /* retry the audio devices this often when they fail */
+/* The sound server's buffers: a call wants them short (GStreamer's defaults
+ * are 200 ms each way, which adds up to a long mouth-to-ear delay). The
+ * speaker plays what the jitter buffer gives it as it comes, and when it
+ * cannot keep up (a burst after a hiccup), the oldest sound goes rather
+ * than the delay growing for the rest of the call. */
+#define CAPTURE_BUFFER "buffer-time=60000 latency-time=10000"
+#define PLAYOUT "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=60000000 ! " \
+                "pulsesink name=speaker buffer-time=60000 latency-time=10000 async=false sync=false"
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
  * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
- * marks each lost packet as a gap: opusdec fills it itself, spanplc does it
- * for G.711 (G.722's decoder has no concealment to offer). */
+ * marks each lost packet as a gap: opusdec conceals it, the G.711 and G.722
+ * decoders leave silence (see oh-emodel.c for why not spanplc). */
 typedef struct {
   const char *name;       /* the SDP's encoding name */
   const char *caps_name;  /* RTP caps' encoding-name */
@@ -32,8 +40,8 @@ typedef struct {
 } Codec;
 
 static const Codec codecs[] = {
-  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec ! spanplc" },
-  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec ! spanplc" },
+  { "PCMU", "PCMU", 8000, "mulawenc", "rtppcmupay", "rtppcmudepay", "mulawdec" },
+  { "PCMA", "PCMA", 8000, "alawenc", "rtppcmapay", "rtppcmadepay", "alawdec" },
   { "G722", "G722", 16000, "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722" },
   { "opus", "OPUS", 48000, "opusenc inband-fec=true packet-loss-percentage=10",
     "rtpopuspay", "rtpopusdepay", "opusdec use-inband-fec=true plc=true" },
@@ -58,6 +66,8 @@ struct _OhMediaSession {
   char *remote_address;
   char *encoding;
   gboolean devices_lost;    /* PulseAudio went away: rebuilding until it is back */
+  gint held;                /* on hold either way: no RTP goes out (atomic) */
+  gboolean flowing;         /* the microphone delivers: the pipeline's clock runs */
   guint rebuild_id;
 
   GstElement *pipeline;
@@ -77,6 +87,7 @@ struct _OhMediaSession {
 
 enum {
   SIGNAL_DTMF_RECEIVED,
+  SIGNAL_FLOWING,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -94,6 +105,15 @@ on_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     g_atomic_int_inc (&count->packets);
   g_atomic_int_set (&count->last_ms, (gint) ((g_get_monotonic_time () - count->start_us) / 1000) + 1);
   return GST_PAD_PROBE_OK;
+}
+
+/* While held, the RTP packets stop at the socket: nothing goes out. */
+static GstPadProbeReturn
+on_outgoing (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  OhMediaSession *self = data;
+
+  return g_atomic_int_get (&self->held) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 static void
@@ -181,13 +201,11 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
   if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
     description = g_strdup ("rtpdtmfdepay ! fakesink async=false sync=false");
   else if (self->dtmf_recv_payload)
-    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! "
-                                   "pulsesink name=speaker async=false sync=false",
+    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! " PLAYOUT,
                                    self->codec->depay, self->codec->decoder);
   else
     description = g_strdup_printf ("%s ! %s ! tee name=split "
-                                   "split. ! queue ! audioconvert ! audioresample ! "
-                                   "pulsesink name=speaker async=false sync=false "
+                                   "split. ! audioconvert ! audioresample ! " PLAYOUT " "
                                    "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
                                    "audio/x-raw,format=S16LE,rate=8000,channels=1 ! dtmfdetect ! "
                                    "fakesink async=false sync=false",
@@ -210,6 +228,20 @@ on_element_message (OhMediaSession *self, GstMessage *message)
 }
 
 static gboolean build (OhMediaSession *self, GError **error);
+
+/* The microphone's first sound: tell the main loop, through the bus of the
+ * pipeline it came from. */
+static GstPadProbeReturn
+on_first_sound (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstElement *element = gst_pad_get_parent_element (pad);
+
+  gst_element_post_message (element, gst_message_new_application (GST_OBJECT (element),
+                                                                  gst_structure_new_empty ("mic-flows")));
+  gst_object_unref (element);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 static void stop_pipeline (OhMediaSession *self);
 
 /* The audio devices failed (PulseAudio went away): the call goes on, and
@@ -270,6 +302,12 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   case GST_MESSAGE_ELEMENT:
     on_element_message (self, message);
     break;
+  case GST_MESSAGE_APPLICATION:
+    if (gst_message_has_name (message, "mic-flows") && !self->flowing) {
+      self->flowing = TRUE;
+      g_signal_emit (self, signals[SIGNAL_FLOWING], 0);
+    }
+    break;
   default:
     break;
   }
@@ -311,6 +349,10 @@ oh_media_session_class_init (OhMediaSessionClass *klass)
   signals[SIGNAL_DTMF_RECEIVED] =
     g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_CHAR);
+  /* flowing: the microphone's sound reached the pipeline; DTMF can go */
+  signals[SIGNAL_FLOWING] =
+    g_signal_new ("flowing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -376,10 +418,11 @@ describe_pipeline (const Codec *codec, const OhMediaParams *params)
 
   return g_strdup_printf (
     "rtpbin name=rtpbin latency=%u "
-    "pulsesrc name=mic ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 %s"
+    "pulsesrc name=mic " CAPTURE_BUFFER " ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 %s"
     "! %s ! %s name=pay pt=%u ! rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 "
     "%s "
-    "rtpbin.send_rtp_src_0 ! udpsink name=rtp_sink sync=false async=false close-socket=false "
+    "rtpbin.send_rtp_src_0 ! "
+    "udpsink name=rtp_sink sync=false async=false close-socket=false "
     "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_sink sync=false async=false close-socket=false "
     "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
     "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0",
@@ -410,6 +453,11 @@ build (OhMediaSession *self, GError **error)
   if (*self->source_device)
     g_object_set (e, "device", self->source_device, NULL);
   tag_stream (e);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_first_sound, NULL,
+                       NULL);
+  }
   gst_object_unref (e);
 
   set_by_name (pipeline, "pay", "min-ptime", (gint64) self->ptime * GST_MSECOND,
@@ -418,6 +466,10 @@ build (OhMediaSession *self, GError **error)
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_sink");
   g_object_set (e, "socket", self->rtp_socket, "host", params->remote_address,
                 "port", (gint) params->remote_port, NULL);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "sink");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_outgoing, self, NULL);
+  }
   count_packets (e, "sink", &self->sent);
   gst_object_unref (e);
   set_by_name (pipeline, "rtcp_sink", "socket", self->rtcp_socket, "host", params->remote_address,
@@ -496,7 +548,19 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   return build (self, error);
 }
 
-/* Start or end one digit: RFC 4733 events, or the tone in the voice. */
+/* On hold (either side): no RTP goes out; RTCP goes on. */
+void
+oh_media_session_set_sending (OhMediaSession *self, gboolean sending)
+{
+  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
+
+  g_atomic_int_set (&self->held, !sending);
+}
+
+/* Start or end one digit: RFC 4733 events, or the tone in the voice. The
+ * DTMF sources time their packets by the pipeline's clock, which is
+ * pulsesrc's and runs only once sound flows: an order before "flowing" is
+ * dropped (rtpdtmfsrc would wedge until the call ends). */
 void
 oh_media_session_send_dtmf (OhMediaSession *self, char digit, gboolean start)
 {
@@ -507,7 +571,7 @@ oh_media_session_send_dtmf (OhMediaSession *self, char digit, gboolean start)
 
   g_return_if_fail (OH_IS_MEDIA_SESSION (self));
 
-  if (!self->dtmf_source || !p || !digit)
+  if (!self->dtmf_source || !self->flowing || !p || !digit)
     return;
   s = gst_structure_new ("dtmf-event",
                          "type", G_TYPE_INT, 1,
@@ -523,6 +587,7 @@ oh_media_session_send_dtmf (OhMediaSession *self, char digit, gboolean start)
 static void
 stop_pipeline (OhMediaSession *self)
 {
+  self->flowing = FALSE;
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_object (&self->rtpbin);
   g_clear_object (&self->dtmf_source);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One call's media: the GStreamer pipeline that carries its audio. The module's
  * whole interface: offhookd looks these functions up by name, and connects to
- * the "dtmf-received" signal (gchar digit: 0-9 * # A-D) by name. */
+ * the signals "dtmf-received" (gchar digit: 0-9 * # A-D) and "flowing" (the
+ * microphone's sound arrived; DTMF sent before that is dropped) by name. */
 #pragma once
 
 #include <gio/gio.h>
@@ -38,6 +39,8 @@ OhMediaSession *oh_media_session_new            (GSocket          *rtp,
 gboolean        oh_media_session_start          (OhMediaSession   *self,
                                                  const OhMediaParams *params,
                                                  GError          **error);
+void            oh_media_session_set_sending    (OhMediaSession   *self,
+                                                 gboolean          sending);
 void            oh_media_session_send_dtmf      (OhMediaSession   *self,
                                                  char              digit,
                                                  gboolean          start);

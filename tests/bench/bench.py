@@ -144,11 +144,33 @@ def write_ulaw_tone(path, freq_hz=1000, seconds=1, amplitude=0.25):
             2 * math.pi * freq_hz * i / 8000))) for i in range(n)))
 
 
+def add_common_args(p, call_seconds):
+    """The options bench.py and media_bench.py share."""
+    p.add_argument('--offhookd', default=DEFAULT_OFFHOOKD,
+                   help='the daemon to measure (default: %(default)s)')
+    p.add_argument('--call-seconds', type=float, default=call_seconds,
+                   help='length of the CPU measurement window of a call '
+                        '(default: %(default)s)')
+    p.add_argument('--cpu-delay', type=float, default=3.0,
+                   help='seconds between the answer and the CPU window '
+                        '(default: %(default)s)')
+    p.add_argument('--keep', action='store_true',
+                   help='keep the temp dir (captures, logs)')
+
+
+def check_offhookd(p, args):
+    """Make --offhookd absolute; an error if it is no executable."""
+    args.offhookd = os.path.abspath(args.offhookd)
+    if not os.access(args.offhookd, os.X_OK):
+        p.error(f'{args.offhookd} is not an executable (build it: meson '
+                'setup build-bench --buildtype=release && ninja -C '
+                'build-bench)')
+
+
 def parse_args():
     p = argparse.ArgumentParser(
         description='Compare offhookd with baresip (see tests/bench/README.md)')
-    p.add_argument('--offhookd', default=DEFAULT_OFFHOOKD,
-                   help='the daemon to measure (default: %(default)s)')
+    add_common_args(p, 20.0)
     p.add_argument('--runs', type=int, default=5,
                    help='measured start/register/call runs per phone '
                         '(default: %(default)s)')
@@ -161,29 +183,17 @@ def parse_args():
     p.add_argument('--hold', type=float, default=1.0,
                    help='seconds a timing call stays up after it is answered '
                         '(default: %(default)s)')
-    p.add_argument('--call-seconds', type=float, default=20.0,
-                   help='length of the CPU measurement window of a call '
-                        '(default: %(default)s)')
-    p.add_argument('--cpu-delay', type=float, default=3.0,
-                   help='seconds between the answer and the CPU window '
-                        '(default: %(default)s)')
     p.add_argument('--cpu-runs', type=int, default=1,
                    help='CPU calls per phone (default: %(default)s)')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the temp dir (captures, logs)')
     args = p.parse_args()
     if args.runs < 1 or args.cpu_runs < 1 or args.warmup < 0:
         p.error('--runs and --cpu-runs must be at least 1')
-    args.offhookd = os.path.abspath(args.offhookd)
-    if not os.access(args.offhookd, os.X_OK):
-        p.error(f'{args.offhookd} is not an executable (build it: meson '
-                'setup build-bench --buildtype=release && ninja -C '
-                'build-bench)')
+    check_offhookd(p, args)
     return args
 
 
-ARGS = parse_args()
-ohtest.isolate()
+# set in the main guard: media_bench.py imports this file for its helpers
+ARGS = None
 
 
 # ------------------------------------------------------------ measurements
@@ -581,6 +591,23 @@ def fmt(values, scale, unit, digits):
             f'[{lo * scale:.{digits}f}..{hi * scale:.{digits}f}]')
 
 
+def load_average():
+    with open('/proc/loadavg') as f:
+        return ' '.join(f.read().split()[:3])
+
+
+def print_table(rows):
+    """rows[0] is the header; each column as wide as its widest cell."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def line(r):
+        return '  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+    print(line(rows[0]))
+    print(line(['-' * w for w in widths]))
+    for r in rows[1:]:
+        print(line(r))
+
+
 def report(b, args):
     oh, bs = b.results['offhookd'], b.results['baresip']
     coh, cbs = b.cpu['offhookd'], b.cpu['baresip']
@@ -630,10 +657,6 @@ def report(b, args):
             t, v = target[0], ('PASS' if target[1]() else 'MISS')
         rows.append((label, fmt(col(ro, key), scale, unit, digits),
                      fmt(col(rb, key), scale, unit, digits), t, v))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-
-    def line(r):
-        return '  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
     print()
     print(f'offhookd: {args.offhookd}')
     print(f'{args.runs} runs per phone (+{args.warmup} warm-up) alternating '
@@ -641,9 +664,8 @@ def report(b, args):
           f'{args.cpu_runs} CPU call(s): {args.call_seconds:g} s from '
           f'{args.cpu_delay:g} s after the answer; '
           f'{os.cpu_count()} CPUs, Linux {os.uname().release}')
-    with open('/proc/loadavg') as f:
-        print(f'load average at the end: {" ".join(f.read().split()[:3])} '
-              f'(at the start: {b.loadavg})')
+    print(f'load average at the end: {load_average()} '
+          f'(at the start: {b.loadavg})')
     for name in PHONES:
         print(f'{name} SDP offer: m={b.offers.get(name, "?")}')
     for r in coh:
@@ -654,10 +676,7 @@ def report(b, args):
           f'{fmt(b.pulse_idle, 1, "%", 2)}')
     print('timings: median [min..max] over the runs; CPU in % of one core')
     print()
-    print(line(rows[0]))
-    print(line(['-' * w for w in widths]))
-    for r in rows[1:]:
-        print(line(r))
+    print_table(rows)
     print()
     print(f'start -> registered, offhookd / baresip: '
           f'{med(oh, "register") / med(bs, "register"):.2f} (target <= 0.80)')
@@ -671,8 +690,7 @@ def main():
                ARGS.cpu_runs * 2 * (ARGS.cpu_delay + ARGS.call_seconds + 45))
     with ohtest.Fixture('bench', timeout=timeout, keep=ARGS.keep) as fx:
         b = Bench(fx)
-        with open('/proc/loadavg') as f:
-            b.loadavg = ' '.join(f.read().split()[:3])
+        b.loadavg = load_average()
         for i in range(ARGS.warmup + ARGS.runs):
             warm = i < ARGS.warmup
             tag = f'warm{i}' if warm else f'run{i - ARGS.warmup}'
@@ -704,4 +722,6 @@ def main():
 
 
 if __name__ == '__main__':
+    ARGS = parse_args()
+    ohtest.isolate()
     main()

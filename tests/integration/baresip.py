@@ -13,18 +13,19 @@ the token back, events (``{"event": true, "type": ...}``) come the same
 way.  Debian's baresip-core has no PulseAudio module, so audio goes through
 the ``alsa`` module and ALSA's ``pulse`` plugin into the test's private
 PulseAudio (``<mic>.monitor`` as microphone, ``<spk>`` as speaker; alerts to
-ALSA's ``null``).  Only the g711 codec module is loaded, and the account
-offers PCMU only.
+ALSA's ``null``).  Only one codec module is loaded (``codec``: pcmu, the
+default, g711.so; g722, g722.so; opus, opus.so, mono at 64 kbit/s like
+GStreamer's opusenc), and the account offers that codec only.
 
 Baresip(fx, pulse, kam, user, password, sip_port=5080, ctrl_port=4444,
         mic='mic_b', spk='spk_b', rtp_ports=(30000, 30099), name='baresip',
-        register_at_start=False, regint=600)
+        register_at_start=False, regint=600, codec='pcmu')
     Writes DIR = fx.tmp/<name> (config, accounts, contacts), spawns
     ``baresip -f DIR`` through fx.spawn (log: fx.tmp/<name>.log, stdout
     pumped so that .proc.wait_output() works) and connects to ctrl_tcp
     (bounded).  The account is ``sip:<user>@<kam.domain>`` with digest
     credentials, outbound proxy ``kam.uri``, answermode=manual,
-    audio_codecs=pcmu.
+    audio_codecs=<codec>.
     register_at_start=False: the accounts file is empty; create the account
     with ``b.command('uanew', b.account)`` once you listen for REGISTER_OK
     (so the event cannot be missed).  True: the account is in the accounts
@@ -53,7 +54,10 @@ import time
 import ohtest
 
 BARESIP_MODULES = '/usr/lib/baresip/modules'
-REQUIRED_MODULES = ('g711', 'alsa', 'ctrl_tcp', 'menu', 'account')
+REQUIRED_MODULES = ('alsa', 'ctrl_tcp', 'menu', 'account')
+# codec: (module, the audio rate around it)
+CODECS = {'pcmu': ('g711', 8000), 'g722': ('g722', 16000),
+          'opus': ('opus', 48000)}
 
 
 class Baresip:
@@ -62,7 +66,7 @@ class Baresip:
     def __init__(self, fx, pulse, kam, user, password, sip_port=5080,
                  ctrl_port=4444, mic='mic_b', spk='spk_b',
                  rtp_ports=(30000, 30099), name='baresip',
-                 register_at_start=False, regint=600):
+                 register_at_start=False, regint=600, codec='pcmu'):
         self.fx = fx
         self.user = user
         self.aor = f'sip:{user}@{kam.domain}'
@@ -75,7 +79,8 @@ class Baresip:
         pulse.ensure_sink(mic)
         pulse.ensure_sink(spk)
         self.mic, self.spk = mic, spk
-        for mod in REQUIRED_MODULES:
+        codec_module, rate = CODECS[codec]
+        for mod in REQUIRED_MODULES + (codec_module,):
             if not os.path.exists(f'{BARESIP_MODULES}/{mod}.so'):
                 ohtest.fail(f'baresip module {mod}.so is missing '
                             f'(package baresip-core)')
@@ -89,8 +94,8 @@ call_max_calls		4
 audio_player		alsa,pulse:{spk}
 audio_source		alsa,pulse:{mic}.monitor
 audio_alert		alsa,null
-ausrc_srate		8000
-auplay_srate		8000
+ausrc_srate		{rate}
+auplay_srate		{rate}
 ausrc_channels		1
 auplay_channels		1
 audio_buffer		20-160
@@ -98,7 +103,10 @@ rtp_ports		{rtp_ports[0]}-{rtp_ports[1]}
 rtcp_mux		no
 jitter_buffer_delay	5-10
 module_path		{BARESIP_MODULES}
-module			g711.so
+module			{codec_module}.so
+opus_bitrate		64000
+opus_stereo		no
+opus_sprop_stereo	no
 module			alsa.so
 module_tmp		account.so
 module_app		menu.so
@@ -107,7 +115,7 @@ ctrl_tcp_listen		127.0.0.1:{ctrl_port}
 """)
         self.account = (f'<{self.aor}>;auth_user={user};auth_pass={password};'
                         f'outbound="{kam.uri}";regint={regint};'
-                        'answermode=manual;audio_codecs=pcmu')
+                        f'answermode=manual;audio_codecs={codec}')
         with open(os.path.join(d, 'accounts'), 'w') as f:
             f.write(self.account + '\n' if register_at_start else '')
         with open(os.path.join(d, 'contacts'), 'w') as f:

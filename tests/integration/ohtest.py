@@ -80,7 +80,9 @@ Pulse(fx, sinks=('mic_a', 'spk_a'), name='pulse')
     anonymous unix socket, one mono 48 kHz null sink per name plus
     module-always-sink; returns once ``pactl info`` answers.
     Convention: a microphone is a null sink ``mic_x`` (the phone records
-    ``mic_x.monitor``, the test plays into ``mic_x``); a speaker is a null
+    ``mic_x.monitor``, the test plays into ``mic_x``; silence plays into it
+    all the time, so that it delivers sound at once as a real one does,
+    not in the seconds-long blocks of an idle null sink); a speaker is a null
     sink ``spk_x`` (the phone plays into it, the test records
     ``spk_x.monitor``).
     .server (PULSE_SERVER string), .env() -> dict for child processes,
@@ -184,6 +186,9 @@ registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
     (sip:USER@kam.domain, password from kam.users, extra Update settings;
     extra_config as for Phone)
     is registered through kam.
+active_call(caller, callee, target, timeout=10)
+    -> (caller's call path, callee's call path): caller dials target, the
+    call that appears on callee is answered, and both are active.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .times (arrival,
                         time.monotonic()), .collect(count, timeout) ->
@@ -925,6 +930,7 @@ class Pulse:
             PULSE_STATE_PATH=os.path.join(d, 'state'),
             PULSE_CLIENTCONFIG=self.client_conf)
         self.last_tone_ms = 0
+        self._live = {}
         self._start(name)
 
     def _start(self, name):
@@ -953,11 +959,28 @@ class Pulse:
         missing = [s for s in self.sinks if s not in have]
         if missing:
             raise TestFailure(f'pulseaudio has no sinks {missing} ({have})')
+        for s in self.sinks:
+            self._keep_live(s)
+
+    def _keep_live(self, sink):
+        """A microphone (mic_*) hears silence all the time, as a real one
+        does: an idle null sink's monitor only delivers in blocks of seconds."""
+        if not sink.startswith('mic'):
+            return
+        proc = self.fx.spawn(
+            f'live-{sink}',
+            ['pacat', '--playback', '-d', sink, '--format=s16le', '--rate=8000',
+             '--channels=1', '--raw', '--latency-msec=20',
+             '--client-name=ohtest-live'],
+            env=self._client_env(), stdin=subprocess.PIPE)
+        self._live[sink] = Tone(proc, bytes(16000), None)
 
     def restart(self):
         """Kill the server (SIGKILL, as a crash) and start it again on the
         same socket with the same sinks."""
         self.proc.stop(timeout=5, sig=signal.SIGKILL)
+        for tone in self._live.values():
+            tone.stop()
         self._start(self.fx.unique(self.name))
 
     tone_ms = staticmethod(tone_ms)
@@ -994,6 +1017,7 @@ class Pulse:
             self.pactl('load-module', 'module-null-sink', f'sink_name={sink}',
                        'rate=48000', 'channels=1')
             self.sinks.append(sink)
+            self._keep_live(sink)
 
     def play_tone(self, sink, freq_hz, seconds=None, amplitude=0.5):
         """Play a sine into sink in the background; returns a Tone."""
@@ -1675,6 +1699,21 @@ def registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
                                 user, kam.users[user], **settings)
     phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)
     return phone, account
+
+
+def active_call(caller, callee, target, timeout=10):
+    """caller dials target and callee answers: both call paths, active."""
+    added = callee.watch_signal(None, 'Manager', 'CallAdded')
+    try:
+        call_a = caller.dial(target)
+        call_b = added.wait(timeout)[0]
+    finally:
+        added.close()
+    callee.wait_prop(call_b, 'Call', 'State', 'incoming', timeout)
+    callee.call(call_b, 'Call', 'Answer')
+    caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
+    callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)
+    return call_a, call_b
 
 
 class Capture:

@@ -14,10 +14,13 @@ exactly what it was before the call:
   nothing applied.  SetCredentials with an empty user.  RemoveAccount of an
   unknown path.
 - Call methods in the wrong state on an outgoing call that rings (a SIPp
-  callee): Answer, Deflect -> InvalidState; Hold -> NotSupported; Hangup
+  callee): Answer, Deflect, Hold, Resume -> InvalidState; Hangup
   twice -> the second is InvalidState.
 - Property writes: AudioRoute 'loud' and DefaultAccount to an unknown
   account keep the old values.
+- MatchDialPlan with a configured plan (one rule broken: reported by file
+  and line, the others work): secondary dial tone, dial-now, rewrite,
+  invalid; a bad key -> InvalidArguments naming it.
 
 Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_dbus_input.py
 """
@@ -78,7 +81,11 @@ KEY_ID = re.compile(r"\bid\b", re.I)
 with ohtest.Fixture('dbus-input', timeout=120) as fx:
     pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a'])
     bus = ohtest.Bus(fx)
-    a = ohtest.Phone(fx, 'a', bus, pulse, sip_port=5062)
+    a = ohtest.Phone(fx, 'a', bus, pulse, sip_port=5062, extra_config={
+        'dialplan emergency': {'match': '911'},
+        'dialplan outside': {'match': '9,1..........', 'strip': 1, 'prefix': '+'},
+        'dialplan broken': {'match': '9x'},
+    })
     empty = snapshot(a)
     check(empty == ([], [], '/'), f'a fresh phone has no calls and no accounts {empty}')
 
@@ -194,8 +201,10 @@ with ohtest.Fixture('dbus-input', timeout=120) as fx:
            a.call, call, 'Call', 'Answer')
     expect(a, 'InvalidState', 'Deflect on an outgoing call',
            a.call, call, 'Call', 'Deflect', ('sip:other@127.0.0.1:5071',), 's')
-    expect(a, 'NotSupported', 'Hold', a.call, call, 'Call', 'Hold',
-           mentions=['hold'])
+    expect(a, 'InvalidState', 'Hold', a.call, call, 'Call', 'Hold',
+           mentions=['active'])
+    expect(a, 'InvalidState', 'Resume', a.call, call, 'Call', 'Resume',
+           mentions=['held'])
     check(a.get(call, 'Call', 'State') == 'alerting',
           'the refused calls left the call ringing')
     removed = a.watch_signal(None, 'Manager', 'CallRemoved')
@@ -225,6 +234,21 @@ with ohtest.Fixture('dbus-input', timeout=120) as fx:
         check(readable(e.message), f'writing an unknown DefaultAccount is refused: {e.message}')
     check(a.get(None, 'Manager', 'DefaultAccount') == acc,
           'DefaultAccount keeps the old account after writing an unknown path')
+
+    # ---------------------------------------------------------- dial plan
+    def match(digits):
+        return tuple(a.call(None, 'Manager', 'MatchDialPlan', (digits,), 's'))
+    check(match('9') == ('more', 15000, 'secondary-dial'),
+          f"MatchDialPlan('9'): more, with the secondary dial tone {match('9')}")
+    check(match('911') == ('dial-now', 0, '911'), f"MatchDialPlan('911') dials now {match('911')}")
+    check(match('915551234567') == ('dial-now', 0, '+15551234567'),
+          f"an outside number is rewritten {match('915551234567')}")
+    check(match('55')[0] == 'invalid', "a number no rule begins is invalid")
+    expect(a, 'InvalidArguments', "MatchDialPlan('12a')", a.call, None, 'Manager',
+           'MatchDialPlan', ('12a',), 's', mentions=["'a'"])
+    log = a.proc.log_text()
+    check(re.search(r'offhookd\.conf:\d+: \[dialplan broken\] ignored', log) is not None,
+          'a bad dial plan rule is reported with file and line, the others work')
 
     # ---------------------------------------------------------- end state
     final = snapshot(a)

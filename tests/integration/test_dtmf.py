@@ -36,18 +36,6 @@ def set_dtmf(phone, account, method):
                GLib.Variant.new_tuple(ohtest.variant_dict({'dtmf': method})))
 
 
-def connect(a, b):
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
-    b.wait_prop(call_b, 'Call', 'State', 'active', 10)
-    return call_a, call_b
-
-
 def send_and_expect(sender, send_call, receiver, recv_call, digits, label):
     expected = digits.replace(',', '').upper()
     watch = receiver.watch_signal(recv_call, 'Call', 'DtmfReceived')
@@ -77,7 +65,7 @@ with ohtest.Fixture('dtmf', timeout=170) as fx:
     for method, digits in (('rfc4733', '159,#*0D'), ('info', '159,#*0D'),
                            ('inband', '3#7')):
         set_dtmf(a, acc_a, method)
-        call_a, call_b = connect(a, b)
+        call_a, call_b = ohtest.active_call(a, b, '1002')
         send_and_expect(a, call_a, b, call_b, digits, f'{method} A -> B')
         if method == 'rfc4733':
             send_and_expect(b, call_b, a, call_a, '2468', 'rfc4733 B -> A')

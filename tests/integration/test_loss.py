@@ -44,18 +44,6 @@ def drop_tenth_of_rtp_to(phone):
         subprocess.run(['nft'] + rule.split(' '), check=True, timeout=10)
 
 
-def connect(a, b):
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
-    b.wait_prop(call_b, 'Call', 'State', 'active', 10)
-    return call_a, call_b
-
-
 def hang_up(a, call_a, b, call_b):
     a.call(call_a, 'Call', 'Hangup')
     b.wait_prop(call_b, 'Call', 'State', 'disconnected', 5)
@@ -84,7 +72,7 @@ with ohtest.Fixture('loss', timeout=58) as fx:
     tone_a = pulse.play_tone(a.mic, 1000)
     tone_b = pulse.play_tone(b.mic, 600)
 
-    call_a, call_b = connect(a, b)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
     clean = received_for(b, call_b, 200, 10)
     check(clean['packets-lost'] == 0, f'clean call: nothing lost ({clean["packets-lost"]})')
     check(clean['receiving'] and clean['last-packet-age-ms'] < 500,
@@ -94,7 +82,7 @@ with ohtest.Fixture('loss', timeout=58) as fx:
     hang_up(a, call_a, b, call_b)
 
     drop_tenth_of_rtp_to(b)
-    call_a, call_b = connect(a, b)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
     check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, 10),
           f'lossy call: A\'s tone still heard on B\'s speaker ({pulse.last_tone_ms} ms)')
     a_stats = a.wait_prop(call_a, 'Call', 'Statistics',

@@ -5,8 +5,10 @@ Phone A is set up with offhookctl alone (account, password on stdin and on a
 terminal prompt, settings), registers through Kamailio as 1001 and calls
 phone B (1002), which offhookctl answers on B's bus; DTMF sent with
 offhookctl reaches B; a second call B refuses. Along the way: usage errors
-exit 2, an unknown call or account 4, the daemon's NotSupported (hold,
-resume, transfer, conference) 5 with the error name on stderr, no history 6,
+exit 2, an unknown call or account 4, hold and resume (B sees RemoteHeld),
+resuming an active call 1 with the daemon's InvalidState on stderr, the
+daemon's NotSupported (transfer, conference) 5 with the error name on
+stderr, no history 6,
 a call ended unanswered 7, no daemon 3. `monitor --json` runs the whole
 time; its lines are parsed, must show the calls' states in order, and must
 survive the daemon stopping and starting again.
@@ -259,7 +261,17 @@ def answered_call(a, b, bus, fx):
     digits.close()
     check(got == '12#', f'dtmf: B receives the digits in order ({got})')
 
-    for argv in (['hold', number], ['resume', number], ['transfer', number, '1003'], ['transfer', number, '--to-call', number],
+    ctl(bus, 'hold', number)
+    check(ctl_json(bus, 'calls')[0]['State'] == 'held', 'hold: the call is held')
+    b.wait_prop(call_b, 'Call', 'RemoteHeld', True, 5)
+    ctl(bus, 'resume', number)
+    check(ctl_json(bus, 'calls')[0]['State'] == 'active', 'resume: the call is active again')
+    b.wait_prop(call_b, 'Call', 'RemoteHeld', False, 5)
+    r = ctl(bus, 'resume', number, expect=EXIT_FAILED)
+    check('org.offhook.Phone1.Error.InvalidState' in r.stderr,
+          f'resuming an active call: the daemon\'s InvalidState on stderr ({r.stderr.strip()})')
+
+    for argv in (['transfer', number, '1003'], ['transfer', number, '--to-call', number],
                  ['conference', number, number]):
         r = ctl(bus, *argv, expect=EXIT_NOT_SUPPORTED)
         check(r.stderr.startswith('offhookctl: ' + NOT_SUPPORTED + ': '),
@@ -323,8 +335,8 @@ with ohtest.Fixture('offhookctl', timeout=90) as fx:
     monitor.until(lambda e: e['object'] == f'call/{second}' and e['event'] == 'property'
                   and e['name'] == 'State' and e['value'] == 'disconnected',
                   'the refused call ends')
-    check(monitor.states(f'call/{first}')[-3:] == ['alerting', 'active', 'disconnected'],
-          'monitor --json: the first call went alerting, active, disconnected '
+    check(monitor.states(f'call/{first}')[-5:] == ['alerting', 'active', 'held', 'active', 'disconnected'],
+          'monitor --json: the first call went alerting, active, held, active, disconnected '
           f'({monitor.states(f"call/{first}")})')
     kinds = {(e['event'], e['object'], e.get('name')) for e in monitor.events}
     for k in (('added', 'account/work', None), ('property', 'account/work', 'RegistrationState'),

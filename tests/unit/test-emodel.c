@@ -13,20 +13,23 @@ static const struct {
   /* a perfect G.711 call: only the default impairments */
   { "PCMU", 0, 0, 93.2, 4.409 },
   { "pcma", 0, 0, 93.2, 4.409 },
-  /* 5 % random loss with PLC: Ie,eff = 95 * 5 / (5 + 25.1) */
-  { "PCMU", 5, 0, 77.419, 3.923 },
+  /* 5 % random loss, no PLC: Ie,eff = 95 * 5 / (5 + 4.3) */
+  { "PCMU", 5, 0, 42.125, 2.169 },
+  /* Opus is scored as G.711 with PLC: 95 * 5 / (5 + 25.1) */
+  { "opus", 5, 0, 77.419, 3.923 },
   /* 10 % */
-  { "PCMA", 10, 0, 66.134, 3.411 },
+  { "PCMA", 10, 0, 26.766, 1.481 },
   /* below the 177.3 ms knee only 0.024 per ms */
   { "PCMU", 0, 150, 89.6, 4.329 },
   /* above it 0.11 per ms more: 7.2 + 13.497 */
   { "PCMU", 0, 300, 72.503, 3.712 },
   /* loss and delay add up */
-  { "G722", 10, 90, 63.974, 3.303 },
+  { "opus", 10, 90, 63.974, 3.303 },
+  { "G722", 10, 90, 24.606, 1.402 },
   { "opus", 0, 0, 93.2, 4.409 },
   /* out-of-range input is clamped, never NaN */
   { "PCMU", -3, -20, 93.2, 4.409 },
-  { "PCMU", 100, 0, 17.261, 1.177 },
+  { "PCMU", 100, 0, 2.117, 1.0 },
 };
 
 static void
