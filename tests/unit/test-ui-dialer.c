@@ -38,11 +38,11 @@ on_match (OhDbusManager *manager, GDBusMethodInvocation *invocation, const char 
   else if (g_str_has_prefix (digits, "1") && strlen (digits) == 3)
     oh_dbus_manager_complete_match_dial_plan (manager, invocation, "dial-now", 0, "sip:123@pbx");
   else if (g_str_equal (digits, "9"))
-    oh_dbus_manager_complete_match_dial_plan (manager, invocation, "more", 10000, "9,");
+    oh_dbus_manager_complete_match_dial_plan (manager, invocation, "more", 10000, "secondary-dial");
   else if (g_str_has_prefix (digits, "9") && strlen (digits) == 4)
     oh_dbus_manager_complete_match_dial_plan (manager, invocation, "wait", WAIT_MS, digits);
   else
-    oh_dbus_manager_complete_match_dial_plan (manager, invocation, "more", 10000, digits);
+    oh_dbus_manager_complete_match_dial_plan (manager, invocation, "more", 10000, "");
   return TRUE;
 }
 

@@ -5,8 +5,9 @@
  * (complete: dial after its timeout, or at once on #), more (keep
  * collecting; give up after its timeout) or invalid.  A daemon without a
  * dial plan (NotSupported) gets a desk phone's plain rule: dial on # or
- * after OH_UI_DIALER_FALLBACK_MS without a digit.  A plan target ending in
- * ',' (the comma of Cisco dial templates) asks for secondary dial tone. */
+ * after OH_UI_DIALER_FALLBACK_MS without a digit.  A `more` verdict whose
+ * target is `secondary-dial` (the digits reached a rule's ',') asks for
+ * secondary dial tone. */
 #define G_LOG_DOMAIN "offhook-ui"
 
 #include "oh-ui-dialer.h"
@@ -75,9 +76,6 @@ dial (OhUiDialer *self)
 
   clear_timer (self);
   self->asked++;
-  /* a comma is the plan's secondary dial tone mark, not part of the number */
-  g_strdelimit (target, ",", ' ');
-  g_strstrip (target);
   if (!*target)
     return;
   set_status (self, "Dialling");
@@ -107,7 +105,8 @@ apply (OhUiDialer *self, Verdict verdict, guint timeout_ms, const char *target)
 
   self->verdict = verdict;
   g_free (self->target);
-  self->target = g_strdup (target);
+  /* for "more" the target names a tone, not a number */
+  self->target = verdict == VERDICT_MORE ? NULL : g_strdup (target);
   clear_timer (self);
   if (self->pound_waiting) {
     self->pound_waiting = FALSE;
@@ -130,7 +129,7 @@ apply (OhUiDialer *self, Verdict verdict, guint timeout_ms, const char *target)
     break;
   case VERDICT_MORE:
     status = g_strdup ("More digits");
-    if (g_str_has_suffix (target, ","))
+    if (g_str_equal (target, "secondary-dial"))
       g_signal_emit (self, signals[SIGNAL_SECONDARY_DIAL], 0);
     break;
   default:
