@@ -57,6 +57,11 @@ Fixture(name=None, timeout=120, keep=False)  -- context manager, ``as fx``:
                         reports, or the test fails.
     fx.path(name)       fx.tmp/name.
     fx.cleanup(fn)      call fn() at teardown (LIFO, before processes stop).
+    fx.overlay(path)    make the folder path writable for this test alone: an
+                        overlay over it (upper layer on a tmpfs in fx.tmp)
+                        in the test's mount namespace; the machine's own
+                        folder never changes (e.g. /etc for useradd).
+                        Unmounted at teardown.
     The whole test is bounded by ``timeout`` (SIGALRM -> TimeoutError).
     On an exception: ``FAIL - ...`` (traceback for non-assertions), the tail
     of every log, the kept temp dir, exit status 1.  Teardown stops every
@@ -645,6 +650,20 @@ class Fixture:
 
     def cleanup(self, fn):
         self._cleanups.append(fn)
+
+    def overlay(self, path):
+        rw = self.path(self.unique('overlay' + path.replace('/', '-')))
+        os.makedirs(rw)
+        for argv in (['mount', '-t', 'tmpfs', 'tmpfs', rw],
+                     ['mkdir', f'{rw}/upper', f'{rw}/work'],
+                     ['mount', '-t', 'overlay', 'overlay', '-o',
+                      f'lowerdir={path},upperdir={rw}/upper,workdir={rw}/work',
+                      path]):
+            subprocess.run(argv, check=True, capture_output=True, timeout=60)
+        # lazily: processes still running keep what they opened; the
+        # mount points are empty folders again for the temp dir's removal
+        self.cleanup(lambda: subprocess.run(
+            ['umount', '--lazy', path, rw], check=True, timeout=60))
 
     def spawn(self, name, argv, env=None, stdout=None, cwd=None,
               check_exit=False, stdin=subprocess.DEVNULL, watch=None,

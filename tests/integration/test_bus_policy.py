@@ -4,7 +4,7 @@
 A private *system* dbus-daemon runs Debian's own system.conf with one
 change of substance: its only policy include is a folder holding exactly
 packaging/dbus/org.offhook.Phone1.conf.  Users and groups are made inside
-the test's mount namespace, on an overlay over /etc (the host's /etc never
+the test's mount namespace, on an overlay over /etc (fx.overlay) (the host's /etc never
 changes): systemd-sysusers applies packaging/sysusers/offhook.conf (user
 offhook, groups offhook and offhook-admin), useradd adds
 
@@ -58,17 +58,6 @@ except GLib.Error as e:
 
 def sh(*argv):
     subprocess.run(argv, check=True, capture_output=True, timeout=60)
-
-
-def private_etc(fx):
-    """An overlay over /etc in our mount namespace: useradd writes there."""
-    rw = fx.path('etc-rw')
-    os.makedirs(rw)
-    sh('mount', '-t', 'tmpfs', 'tmpfs', rw)
-    os.makedirs(f'{rw}/upper')
-    os.makedirs(f'{rw}/work')
-    sh('mount', '-t', 'overlay', 'overlay', '-o',
-       f'lowerdir=/etc,upperdir={rw}/upper,workdir={rw}/work', '/etc')
 
 
 def system_bus_config(fx):
@@ -158,7 +147,7 @@ def wait_owner(conn, timeout, proc):
 with ohtest.Fixture('bus-policy', timeout=180) as fx:
     if os.geteuid() != 0:
         fail('this test makes users and switches to them: run it as root')
-    private_etc(fx)
+    fx.overlay('/etc')     # useradd writes there
     sh('systemd-sysusers', SYSUSERS)
     sh('useradd', '-M', '-s', '/usr/sbin/nologin', 'ohanon')
     sh('useradd', '-M', '-s', '/usr/sbin/nologin', '-G', 'offhook', 'ohuser')
