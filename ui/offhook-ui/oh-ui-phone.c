@@ -1008,6 +1008,7 @@ void
 oh_ui_phone_get_softkeys (OhUiPhone *self, const char *labels[OH_UI_N_SOFTKEYS + 1])
 {
   static const Softkey none = { "", ACTION_NONE };
+  OhDbusCall *call;
   OhDbusManager *manager = oh_ui_client_get_manager (self->client);
   gboolean dnd = manager && oh_dbus_manager_get_do_not_disturb (manager);
 
@@ -1019,9 +1020,10 @@ oh_ui_phone_get_softkeys (OhUiPhone *self, const char *labels[OH_UI_N_SOFTKEYS +
   case OH_UI_SCREEN_CALLS:
     if (ringing_call (self) && !current_call (self))
       set_softkeys (self, (Softkey[]) { { "Answer", ACTION_ANSWER }, none, none, { "Reject", ACTION_REJECT } });
-    else if (find_call (self, (const char *[]) { "active", "held", NULL }))
-      set_softkeys (self, (Softkey[]) { { "Hold", ACTION_HOLD }, { "Transfer", ACTION_TRANSFER },
-                                        { "Conf", ACTION_CONFERENCE }, { "End", ACTION_END } });
+    else if ((call = find_call (self, (const char *[]) { "active", "held", NULL })))
+      set_softkeys (self, (Softkey[]) { { in_state (call, "held") ? "Resume" : "Hold", ACTION_HOLD },
+                                        { "Transfer", ACTION_TRANSFER }, { "Conf", ACTION_CONFERENCE },
+                                        { "End", ACTION_END } });
     else
       set_softkeys (self, (Softkey[]) { none, none, none, { "End", ACTION_END } });
     break;
