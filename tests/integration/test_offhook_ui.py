@@ -16,9 +16,10 @@ the hook switch by writing evdev events into the fake devices.  Phone B
    250 ms), the display shows the caller, and the frame written to
    --png-dir equals the committed picture
    (tests/integration/data/offhook-ui-incoming.png); lifting the handset
-   answers, the lamp stays lit; softkey 1 (Hold) is refused by this
-   daemon (NotSupported) and the display shows that for a few seconds;
-   B hanging up ends the call.
+   answers, the lamp stays lit; softkey 1 holds the call (the lamp blinks
+   slowly) and resumes it; softkey 3 (Conf) is refused by this daemon
+   (NotSupported) and the display shows that for a few seconds; B hanging
+   up ends the call.
 3. A's daemon stops: the display says so; a new one starts on the same
    bus: the display follows it (its account registers) and lifting the
    handset gives dial tone from it.
@@ -58,7 +59,7 @@ COLS, ROWS = 40, 12
 EV_SYN, EV_KEY, EV_SW = 0, 1, 5
 SW_DOCK = 5
 KEYS = {str(i): 0x200 + i for i in range(10)}
-KEYS.update({'*': 0x20a, '#': 0x20b, 'F1': 59})
+KEYS.update({'*': 0x20a, '#': 0x20b, 'F1': 59, 'F3': 61})
 
 
 class Devices:
@@ -239,10 +240,21 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
                       what='the line lamp steadily lit')
     ok('the line lamp is lit during the call')
     dev.keys('F1')
-    tmux.wait_for('Hold:')
-    ok('softkey 1 (Hold) asked the daemon, its refusal shows: '
-       + [l for l in tmux.screen().splitlines() if 'Hold:' in l][0].strip())
-    ohtest.wait_until(lambda: 'Hold:' not in tmux.screen(), 6, interval=0.2, what='the message going')
+    a.wait_prop(call_a, 'Call', 'State', 'held', 10)
+    b.wait_prop(call_b, 'Call', 'RemoteHeld', True, 10)
+    tmux.wait_for('On hold')
+    ohtest.wait_until(lambda: dev.led('delay_on') == '1000', 5, what='the line lamp blinking slowly')
+    ok('softkey 1 (Hold) held the call: the display and the slowly blinking lamp show it')
+    dev.keys('F1')
+    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    tmux.wait_for('Connected')
+    ok('softkey 1 again (Resume) resumed it')
+    dev.keys('F3')
+    tmux.wait_for('Conference:')
+    ok('softkey 3 (Conf) asked the daemon, its refusal shows: '
+       + [l for l in tmux.screen().splitlines() if 'Conference:' in l][0].strip())
+    ohtest.wait_until(lambda: 'Conference:' not in tmux.screen(), 6, interval=0.2,
+                      what='the message going')
     check(a.get(call_a, 'Call', 'State') == 'active', 'the call goes on')
     b.call(call_b, 'Call', 'Hangup')
     a.wait_prop(call_a, 'Call', 'DisconnectReason', 'remote-hangup', 5)
