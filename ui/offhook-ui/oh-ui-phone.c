@@ -241,34 +241,26 @@ disengage (OhUiPhone *self)
   changed (self);
 }
 
+/* The speaker or headset key: @mine on and @other off, or @mine off. */
 static void
-toggle_speaker (OhUiPhone *self)
+toggle (OhUiPhone *self, gboolean *mine, gboolean *other)
 {
   gboolean was = engaged (self);
 
-  if (self->speaker) {
-    self->speaker = FALSE;
+  if (*mine) {
+    *mine = FALSE;
     disengage (self);
     return;
   }
-  self->speaker = TRUE;
-  self->headset = FALSE;
+  *mine = TRUE;
+  *other = FALSE;
   engage (self, was);
 }
 
 static void
-toggle_headset (OhUiPhone *self)
+toggle_speaker (OhUiPhone *self)
 {
-  gboolean was = engaged (self);
-
-  if (self->headset) {
-    self->headset = FALSE;
-    disengage (self);
-    return;
-  }
-  self->headset = TRUE;
-  self->speaker = FALSE;
-  engage (self, was);
+  toggle (self, &self->speaker, &self->headset);
 }
 
 static void
@@ -846,7 +838,7 @@ oh_ui_phone_key (OhUiPhone *self, OhPhoneKey key)
     toggle_speaker (self);
     break;
   case OH_PHONE_KEY_HEADSET:
-    toggle_headset (self);
+    toggle (self, &self->headset, &self->speaker);
     break;
   case OH_PHONE_KEY_HOLD:
     hold (self);
