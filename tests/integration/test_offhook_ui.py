@@ -18,8 +18,10 @@ the hook switch by writing evdev events into the fake devices.  Phone B
    (tests/integration/data/offhook-ui-incoming.png); lifting the handset
    answers, the lamp stays lit; softkey 1 holds the call (the lamp blinks
    slowly) and resumes it; softkey 3 (Conf) is refused by this daemon
-   (NotSupported) and the display shows that for a few seconds; B hanging
-   up ends the call.
+   (NotSupported) and the display shows that for a few seconds; the
+   speaker key (a --keymap entry) takes the call over, so that putting the
+   handset down does not end it (checked after the mute key's request,
+   which follows any hang-up); B hanging up ends it.
 3. A's daemon stops: the display says so; a new one starts on the same
    bus: the display follows it (its account registers) and lifting the
    handset gives dial tone from it.
@@ -59,7 +61,7 @@ COLS, ROWS = 40, 12
 EV_SYN, EV_KEY, EV_SW = 0, 1, 5
 SW_DOCK = 5
 KEYS = {str(i): 0x200 + i for i in range(10)}
-KEYS.update({'*': 0x20a, '#': 0x20b, 'F1': 59, 'F3': 61})
+KEYS.update({'*': 0x20a, '#': 0x20b, 'F1': 59, 'F3': 61, 'SPEAKER': 155, 'MUTE': 113})
 
 
 class Devices:
@@ -141,6 +143,11 @@ class Tmux:
         subprocess.run(['tmux', '-S', self.socket, 'kill-server'], capture_output=True, timeout=10)
 
 
+def ui_log(fx):
+    with open(fx.path('offhook-ui.log')) as f:
+        return f.read()
+
+
 def png_pixels(path):
     """The decompressed image data of a PNG (what it shows, not how it was compressed)."""
     with open(path, 'rb') as f:
@@ -178,10 +185,13 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
 
     dev = Devices()
     png_dir = fx.path('frames')
+    keymap = fx.path('phone.keymap')
+    with open(keymap, 'w') as f:
+        f.write('[keys]\nKEY_MAIL = speaker\n')
     tmux = Tmux(fx, ['umockdev-wrapper', UI, '--address', a.bus.address,
                      '--display', f'terminal:{COLS}x{ROWS}', '--keypad', '/dev/input/event0',
                      '--hook', '/dev/input/event1', '--hook-code', 'SW_DOCK', '--hook-inverted',
-                     '--png-dir', png_dir], ui_env(dev.bed))
+                     '--keymap', keymap, '--png-dir', png_dir], ui_env(dev.bed))
     tmux.wait_for('registered')
     ok('the idle screen shows the account registered')
 
@@ -256,9 +266,20 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
     ohtest.wait_until(lambda: 'Conference:' not in tmux.screen(), 6, interval=0.2,
                       what='the message going')
     check(a.get(call_a, 'Call', 'State') == 'active', 'the call goes on')
+    dev.keys('SPEAKER')
+    a.wait_prop(None, 'Manager', 'AudioRoute', 'speaker', 5)
+    ok('the speaker key (KEY_MAIL by --keymap) moves the call to the speaker')
+    downs = ui_log(fx).count('handset put down')
+    dev.hook(False)
+    ohtest.wait_until(lambda: ui_log(fx).count('handset put down') > downs, 5,
+                      what='offhook-ui seeing the handset put down')
+    # the mute key's request follows any hang-up on offhook-ui's connection
+    dev.keys('MUTE')
+    a.wait_prop(None, 'Manager', 'MicrophoneMuted', True, 5)
+    check(a.get(call_a, 'Call', 'State') == 'active',
+          'putting the handset down did not end the call the speaker took over')
     b.call(call_b, 'Call', 'Hangup')
     a.wait_prop(call_a, 'Call', 'DisconnectReason', 'remote-hangup', 5)
-    dev.hook(False)
     ohtest.wait_until(lambda: dev.led('brightness') == '0', 10, what='the line lamp dark')
     ok('the line lamp goes dark after the call')
 
@@ -278,6 +299,6 @@ with ohtest.Fixture('offhook-ui', timeout=85) as fx:
 
     end = tmux.terminate()
     check(end == 0, f'offhook-ui exits 0 on SIGTERM (status {end})')
-    log = open(fx.path('offhook-ui.log')).read()
+    log = ui_log(fx)
     for bad in ('CRITICAL', 'WARNING', 'runtime error', 'AddressSanitizer'):
         check(bad not in log, f'no "{bad}" in offhook-ui\'s log')
