@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Offhook for a Yocto image: offhookd as a locked-down systemd service, its
-# bus policy and activation, offhookctl, liboffhook-hal.  Copy this file into
+# bus policy and activation, offhookctl, offhook-ui, liboffhook-hal.  Copy this file into
 # a layer (e.g. recipes-connectivity/offhook/) and set OFFHOOK_GIT_URI, or
 # build a checkout with externalsrc:
 #   INHERIT += "externalsrc"
@@ -38,7 +38,7 @@ PACKAGECONFIG[opus] = ",,,gstreamer1.0-plugins-base-opus"
 # G.722 through gst-libav (its LICENSE_FLAGS "commercial" must be accepted)
 PACKAGECONFIG[g722] = ",,,gstreamer1.0-libav"
 
-PACKAGES =+ "offhookctl liboffhook-hal liboffhook-hal-dev"
+PACKAGES =+ "offhookctl offhook-ui liboffhook-hal liboffhook-hal-dev"
 
 # ${PN}: offhookd with its media module (${libdir}/offhook, a default of
 # FILES:${PN}), its configuration (${sysconfdir}), unit, bus policy,
@@ -49,6 +49,7 @@ FILES:${PN} += "${systemd_system_unitdir}/offhookd.service \
                 ${datadir}/dbus-1/system-services/org.offhook.Phone1.service \
                 ${datadir}/dbus-1/interfaces"
 FILES:offhookctl = "${bindir}/offhookctl"
+FILES:offhook-ui = "${bindir}/offhook-ui"
 FILES:liboffhook-hal = "${libdir}/liboffhook-hal.so.*"
 FILES:liboffhook-hal-dev = "${includedir}/offhook-hal \
                             ${libdir}/liboffhook-hal.so \
@@ -71,6 +72,7 @@ RDEPENDS:${PN} = "dbus pulseaudio-server \
                   gstreamer1.0-plugins-good-dtmf \
                   gstreamer1.0-plugins-bad-spandsp"
 RRECOMMENDS:offhookctl = "${PN}"
+RRECOMMENDS:offhook-ui = "${PN}"
 
 SYSTEMD_PACKAGES = "${PN}"
 SYSTEMD_SERVICE:${PN} = "offhookd.service"

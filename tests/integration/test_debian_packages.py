@@ -9,7 +9,7 @@ error and no warning in them.
 
 Then the machine stays as it is: /etc, /usr and /var get overlays in this
 test's mount namespace (fx.overlay), where `apt-get install ./*.deb` puts
-the four packages (the network namespace has no way out: every dependency
+the five packages (the network namespace has no way out: every dependency
 must be installed already, which tools/install-deps does).  Other tests never
 see the installed files, and neither does the machine after the test.
 
@@ -35,7 +35,7 @@ ohtest.isolate()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, '..', '..'))
-PACKAGES = ['offhookd', 'offhookctl', 'liboffhook-hal0', 'liboffhook-hal-dev']
+PACKAGES = ['offhookd', 'offhookctl', 'offhook-ui', 'liboffhook-hal0', 'liboffhook-hal-dev']
 WANTS = '/etc/systemd/system/multi-user.target.wants/offhookd.service'
 
 HAL_PROGRAM = r'''
@@ -125,6 +125,10 @@ with ohtest.Fixture('debian-packages', timeout=420) as fx:
     check(rc == 0, 'autopkgtest system-bus passes: busctl sees the installed '
           'offhookd on a system bus with the installed policy')
 
+    rc, out = run(['/usr/bin/offhook-ui', '--version'])
+    check(rc == 0 and out.strip().startswith('offhook-ui '),
+          f'the installed offhook-ui runs ({out.strip()})')
+
     source = fx.path('hal-user.c')
     with open(source, 'w') as f:
         f.write(HAL_PROGRAM)
@@ -143,7 +147,7 @@ with ohtest.Fixture('debian-packages', timeout=420) as fx:
     ok('apt-get purge works')
     for package in PACKAGES:
         check(not installed(package), f'{package} is purged')
-    for path in ('/usr/sbin/offhookd', '/usr/bin/offhookctl', '/etc/offhook',
+    for path in ('/usr/sbin/offhookd', '/usr/bin/offhookctl', '/usr/bin/offhook-ui', '/etc/offhook',
                  '/usr/share/dbus-1/system.d/org.offhook.Phone1.conf'):
         check(not os.path.exists(path), f'{path} is gone')
     check(not os.path.lexists(WANTS), 'offhookd.service is no longer enabled')
