@@ -36,6 +36,7 @@ endif
 define OFFHOOK_USERS
 	offhook -1 offhook -1 * /var/lib/offhook - pulse-access Offhook phone daemon
 	- - offhook-admin -1 * - - - Offhook account administrators
+	offhook-ui -1 offhook-ui -1 * /nonexistent - offhook,input,video Offhook phone UI
 endef
 
 $(eval $(meson-package))

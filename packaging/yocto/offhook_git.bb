@@ -49,7 +49,7 @@ FILES:${PN} += "${systemd_system_unitdir}/offhookd.service \
                 ${datadir}/dbus-1/system-services/org.offhook.Phone1.service \
                 ${datadir}/dbus-1/interfaces"
 FILES:offhookctl = "${bindir}/offhookctl"
-FILES:offhook-ui = "${bindir}/offhook-ui"
+FILES:offhook-ui = "${bindir}/offhook-ui ${systemd_system_unitdir}/offhook-ui.service"
 FILES:liboffhook-hal = "${libdir}/liboffhook-hal.so.*"
 FILES:liboffhook-hal-dev = "${includedir}/offhook-hal \
                             ${libdir}/liboffhook-hal.so \
@@ -74,16 +74,21 @@ RDEPENDS:${PN} = "dbus pulseaudio-server \
 RRECOMMENDS:offhookctl = "${PN}"
 RRECOMMENDS:offhook-ui = "${PN}"
 
-SYSTEMD_PACKAGES = "${PN}"
+SYSTEMD_PACKAGES = "${PN} offhook-ui"
 SYSTEMD_SERVICE:${PN} = "offhookd.service"
+SYSTEMD_SERVICE:offhook-ui = "offhook-ui.service"
 SYSTEMD_AUTO_ENABLE = "enable"
 
 # The users of packaging/sysusers/offhook.conf, for images whose users are
 # made at build time: offhookd runs as offhook; UI processes join group
 # offhook, account tools offhook-admin; offhook joins the system-wide
 # PulseAudio's pulse-access.
-USERADD_PACKAGES = "${PN}"
+USERADD_PACKAGES = "${PN} offhook-ui"
 GROUPADD_PARAM:${PN} = "--system offhook-admin; --system -f pulse-access"
 USERADD_PARAM:${PN} = "--system --user-group --home-dir ${localstatedir}/lib/offhook \
                        --no-create-home --shell ${base_sbindir}/nologin \
                        --groups pulse-access --comment 'Offhook phone daemon' offhook"
+GROUPADD_PARAM:offhook-ui = "--system -f input; --system -f video"
+USERADD_PARAM:offhook-ui = "--system --user-group --home-dir /nonexistent --no-create-home \
+                            --shell ${base_sbindir}/nologin --groups offhook,input,video \
+                            --comment 'Offhook phone UI' offhook-ui"

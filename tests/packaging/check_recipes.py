@@ -13,7 +13,7 @@ Yocto, packaging/yocto/offhook_git.bb:
 - it inherits meson, pkgconfig, systemd and useradd and sets SUMMARY,
   LICENSE, LIC_FILES_CHKSUM, SRC_URI, S, DEPENDS, PACKAGECONFIG,
   SYSTEMD_SERVICE:${PN}, USERADD_PACKAGES, USERADD_PARAM:${PN} and
-  GROUPADD_PARAM:${PN};
+  GROUPADD_PARAM:${PN} (and those of every other USERADD_PACKAGES package);
 - each LIC_FILES_CHKSUM file exists and its md5 (over beginline..endline,
   as bitbake counts it) matches;
 - each -D option of EXTRA_OEMESON and of the PACKAGECONFIG flags is an
@@ -399,14 +399,15 @@ def check_yocto(options):
 
     want_users, want_groups = sysusers()
     users, groups = {}, set()
-    for cmd in get('GROUPADD_PARAM:${PN}').split(';'):
-        groups.add(option_values(shlex.split(expand(cmd)))[''])
-    for cmd in get('USERADD_PARAM:${PN}').split(';'):
-        o = option_values(shlex.split(expand(cmd)))
-        users[o['']] = (o.get('d', '/'),
-                        set(filter(None, o.get('G', '').split(','))))
-        if '--user-group' in o or '-U' in o:
-            groups.add(o[''])
+    for pkg in get('USERADD_PACKAGES').split():
+        for cmd in filter(str.strip, (get(f'GROUPADD_PARAM:{pkg}') or '').split(';')):
+            groups.add(option_values(shlex.split(expand(cmd)))[''])
+        for cmd in filter(str.strip, (get(f'USERADD_PARAM:{pkg}') or '').split(';')):
+            o = option_values(shlex.split(expand(cmd)))
+            users[o['']] = (o.get('d', '/'),
+                            set(filter(None, o.get('G', '').split(','))))
+            if '--user-group' in o or '-U' in o:
+                groups.add(o[''])
     check(users == want_users, f'yocto: users {users} are those of sysusers.d')
     check(groups == want_groups,
           f'yocto: groups {sorted(groups)} are those of sysusers.d')
