@@ -33,6 +33,10 @@ from ohtest import check, ok, fail  # noqa: E402
 
 ohtest.isolate()
 
+# meson points LD_LIBRARY_PATH at the build tree's liboffhook-hal (with ASan
+# under CI): the installed programs must find the installed one
+os.environ.pop('LD_LIBRARY_PATH', None)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, '..', '..'))
 PACKAGES = ['offhookd', 'offhookctl', 'offhook-ui', 'liboffhook-hal0', 'liboffhook-hal-dev']
