@@ -62,17 +62,24 @@ G_DEFINE_TYPE (OhAudio, oh_audio, G_TYPE_OBJECT)
 static void connect_context (OhAudio *self);
 static void start_tone (Tone *tone);
 
+static const char * const route_names[OH_AUDIO_N_ROUTES] = { "handset", "headset", "speaker" };
+
 gboolean
 oh_audio_route_from_string (const char *name, OhAudioRoute *route)
 {
-  static const char * const names[] = { "handset", "headset", "speaker" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0) {
+  for (guint i = 0; i < OH_AUDIO_N_ROUTES; i++)
+    if (g_strcmp0 (name, route_names[i]) == 0) {
       *route = (OhAudioRoute) i;
       return TRUE;
     }
   return FALSE;
+}
+
+const char *
+oh_audio_route_to_string (OhAudioRoute route)
+{
+  g_return_val_if_fail (route < OH_AUDIO_N_ROUTES, NULL);
+  return route_names[route];
 }
 
 static const char *

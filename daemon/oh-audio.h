@@ -13,6 +13,7 @@ typedef enum {
   OH_AUDIO_ROUTE_HANDSET,
   OH_AUDIO_ROUTE_HEADSET,
   OH_AUDIO_ROUTE_SPEAKER,
+  OH_AUDIO_N_ROUTES
 } OhAudioRoute;
 
 /* What oh_audio_play() plays: a progress tone on the route, or the ringer on
@@ -29,6 +30,7 @@ OhAudio      *oh_audio_new               (OhConfig     *config);
 
 gboolean      oh_audio_route_from_string (const char   *name,
                                           OhAudioRoute *route);
+const char   *oh_audio_route_to_string   (OhAudioRoute  route);
 void          oh_audio_set_route         (OhAudio      *self,
                                           OhAudioRoute  route);
 const char   *oh_audio_get_sink          (OhAudio      *self);

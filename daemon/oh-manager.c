@@ -16,7 +16,6 @@
 #define AUDIO_STATE "audio.conf"
 #define DEFAULT_VOLUME 60
 
-static const char * const route_names[] = { "handset", "headset", "speaker" };
 
 struct _OhManager {
   OhDbusManagerSkeleton parent_instance;
@@ -32,7 +31,7 @@ struct _OhManager {
   OhTones *tones;
   OhDialPlan *dial_plan;
   OhAudioRoute route;       /* last valid AudioRoute */
-  guint route_volume[G_N_ELEMENTS (route_names)]; /* Volume of each route */
+  guint route_volume[OH_AUDIO_N_ROUTES]; /* Volume of each route */
   gboolean ringing;         /* the ringer rings */
   gboolean beeping;         /* the call-waiting tone plays (its owner: this field) */
 };
@@ -440,9 +439,9 @@ save_audio_state (OhManager *self)
   g_autoptr(GKeyFile) state = g_key_file_new ();
   g_autoptr(GError) error = NULL;
 
-  g_key_file_set_string (state, "audio", "route", route_names[self->route]);
-  for (guint r = 0; r < G_N_ELEMENTS (route_names); r++) {
-    g_autofree char *key = g_strdup_printf ("%s-volume", route_names[r]);
+  g_key_file_set_string (state, "audio", "route", oh_audio_route_to_string (self->route));
+  for (guint r = 0; r < OH_AUDIO_N_ROUTES; r++) {
+    g_autofree char *key = g_strdup_printf ("%s-volume", oh_audio_route_to_string (r));
     g_key_file_set_uint64 (state, "audio", key, self->route_volume[r]);
   }
   g_key_file_set_uint64 (state, "audio", "ringer-volume",
@@ -467,13 +466,13 @@ load_audio_state (OhManager *self)
   g_autofree char *route = g_key_file_get_string (state, "audio", "route", NULL);
   OhDbusManager *dbus = OH_DBUS_MANAGER (self);
 
-  for (guint r = 0; r < G_N_ELEMENTS (route_names); r++) {
-    g_autofree char *key = g_strdup_printf ("%s-volume", route_names[r]);
+  for (guint r = 0; r < OH_AUDIO_N_ROUTES; r++) {
+    g_autofree char *key = g_strdup_printf ("%s-volume", oh_audio_route_to_string (r));
     self->route_volume[r] = state_volume (state, key);
   }
   if (!oh_audio_route_from_string (route, &self->route))
     self->route = OH_AUDIO_ROUTE_HANDSET;
-  oh_dbus_manager_set_audio_route (dbus, route_names[self->route]);
+  oh_dbus_manager_set_audio_route (dbus, oh_audio_route_to_string (self->route));
   oh_dbus_manager_set_volume (dbus, self->route_volume[self->route]);
   oh_dbus_manager_set_ringer_volume (dbus, state_volume (state, "ringer-volume"));
   oh_audio_set_route (self->audio, self->route);
@@ -500,12 +499,12 @@ on_property_written (OhManager *self, GParamSpec *pspec, gpointer user_data)
   } else if (g_str_equal (pspec->name, "audio-route")) {
     const char *name = oh_dbus_manager_get_audio_route (dbus);
     OhAudioRoute route;
-    if (g_str_equal (name, route_names[self->route]))
+    if (g_str_equal (name, oh_audio_route_to_string (self->route)))
       return;
     if (!oh_audio_route_from_string (name, &route)) {
       g_warning ("AudioRoute: '%s' is not handset, headset or speaker; keeping %s", name,
-                 route_names[self->route]);
-      oh_dbus_manager_set_audio_route (dbus, route_names[self->route]);
+                 oh_audio_route_to_string (self->route));
+      oh_dbus_manager_set_audio_route (dbus, oh_audio_route_to_string (self->route));
       return;
     }
     self->route = route;
