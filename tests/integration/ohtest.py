@@ -185,6 +185,9 @@ Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
         bool -> b, int -> u, list -> as, GLib.Variant as is)
     .dial(target, **options) -> call object path
     .stop(timeout=10) -> exit code
+tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400, timeout=15,
+                rate=8000): a tone each way between a and b (Phone or
+    Baresip: .mic, .spk), checked on the speakers.
 registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
                  **settings)
     -> (Phone, account path): a Phone on its own Bus whose account 'work'
@@ -1718,6 +1721,24 @@ def registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
                                 user, kam.users[user], **settings)
     phone.wait_prop(account, 'Account', 'RegistrationState', 'registered', 10)
     return phone, account
+
+
+def tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400,
+                    timeout=15, rate=8000):
+    """A tone into a's microphone must come out of b's speaker and another
+    into b's microphone out of a's (a, b: anything with .mic and .spk:
+    Phone, Baresip)."""
+    f_ab, f_ba = freqs
+    tone_a = pulse.play_tone(a.mic, f_ab)
+    tone_b = pulse.play_tone(b.mic, f_ba)
+    try:
+        check(pulse.wait_for_tone(b.spk + '.monitor', f_ab, min_ms, timeout, rate=rate),
+              f'{label}: {f_ab} Hz into {a.mic} heard on {b.spk} ({pulse.last_tone_ms} ms)')
+        check(pulse.wait_for_tone(a.spk + '.monitor', f_ba, min_ms, timeout, rate=rate),
+              f'{label}: {f_ba} Hz into {b.mic} heard on {a.spk} ({pulse.last_tone_ms} ms)')
+    finally:
+        tone_a.stop()
+        tone_b.stop()
 
 
 def active_call(caller, callee, target, timeout=10):

@@ -55,13 +55,7 @@ with ohtest.Fixture('audio-routes', timeout=170) as fx:
     b, acc_b = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064)
     ok('both phones registered')
 
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
 
     # ---- 1: handset
     tone_b = pulse.play_tone(b.mic, 600)

@@ -35,20 +35,6 @@ from ohtest import check, ok  # noqa: E402
 ohtest.isolate()
 
 
-def tones_both_ways(pulse, a, b, label):
-    tone_a = pulse.play_tone(a.mic, 1000)
-    tone_b = pulse.play_tone(b.mic, 600)
-    try:
-        check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, 15),
-              f'{label}: 1 kHz from A\'s mic heard on baresip\'s speaker '
-              f'({pulse.last_tone_ms} ms)')
-        check(pulse.wait_for_tone(a.spk + '.monitor', 600, 400, 15),
-              f'{label}: 600 Hz from baresip\'s mic heard on A\'s speaker '
-              f'({pulse.last_tone_ms} ms)')
-    finally:
-        tone_a.stop()
-        tone_b.stop()
-
 
 with ohtest.Fixture('baresip', timeout=150) as fx:
     kam = ohtest.Kamailio(fx)
@@ -76,7 +62,7 @@ with ohtest.Fixture('baresip', timeout=150) as fx:
     a.wait_prop(call_a, 'Call', 'State', 'active', 10)
     check(a.get(call_a, 'Call', 'Codec') == 'PCMU/8000', 'codec is PCMU/8000')
     ok('call A -> baresip is up')
-    tones_both_ways(pulse, a, b, 'A -> baresip')
+    ohtest.tones_both_ways(pulse, a, b, 'A -> baresip')
     m = b.mark()
     b.command('hangup')
     b.wait_event('CALL_CLOSED', 10, m)
@@ -101,7 +87,7 @@ with ohtest.Fixture('baresip', timeout=150) as fx:
     b.wait_event('CALL_ESTABLISHED', 10, m)
     check(a.get(call_b, 'Call', 'Codec') == 'PCMU/8000', 'codec is PCMU/8000')
     ok('call baresip -> A is up')
-    tones_both_ways(pulse, a, b, 'baresip -> A')
+    ohtest.tones_both_ways(pulse, a, b, 'baresip -> A')
     stats = a.wait_prop(call_b, 'Call', 'Statistics',
                         lambda s: s.get('packets-sent', 0) > 20 and s.get('packets-received', 0) > 20, 5)
     ok('A statistics: %d sent, %d received' % (stats['packets-sent'], stats['packets-received']))

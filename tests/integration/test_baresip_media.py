@@ -18,22 +18,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ohtest  # noqa: E402
 from baresip import Baresip  # noqa: E402
-from ohtest import GLib, check, ok  # noqa: E402
+from ohtest import check, ok  # noqa: E402
 
 ohtest.isolate()
 
-
-def tones_both_ways(pulse, a, b, label):
-    tone_a = pulse.play_tone(a.mic, 1000)
-    tone_b = pulse.play_tone(b.mic, 600)
-    try:
-        check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, 15),
-              f'{label}: A heard on baresip\'s speaker ({pulse.last_tone_ms} ms)')
-        check(pulse.wait_for_tone(a.spk + '.monitor', 600, 400, 15),
-              f'{label}: baresip heard on A\'s speaker ({pulse.last_tone_ms} ms)')
-    finally:
-        tone_a.stop()
-        tone_b.stop()
 
 
 with ohtest.Fixture('baresip-media', timeout=170) as fx:
@@ -56,7 +44,7 @@ with ohtest.Fixture('baresip-media', timeout=170) as fx:
         b.wait_event('CALL_ESTABLISHED', 10, m)
         a.wait_prop(call_a, 'Call', 'State', 'active', 10)
         check(a.get(call_a, 'Call', 'Codec') == expected, f'{codec}: A shows {expected}')
-        tones_both_ways(pulse, a, b, codec)
+        ohtest.tones_both_ways(pulse, a, b, codec)
 
         if codec == 'opus':
             m = b.mark()

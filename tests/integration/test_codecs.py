@@ -35,42 +35,22 @@ def set_codecs(phone, account, codecs):
                ohtest.GLib.Variant.new_tuple(ohtest.variant_dict({'codecs': codecs})))
 
 
-def tone_both_ways(pulse, a, b, label, freq_ab, freq_ba, rate):
-    tone_a = pulse.play_tone(a.mic, freq_ab)
-    tone_b = pulse.play_tone(b.mic, freq_ba)
-    try:
-        check(pulse.wait_for_tone(b.spk + '.monitor', freq_ab, 400, 15, rate=rate),
-              f'{label}: {freq_ab} Hz from A\'s microphone heard on B\'s speaker '
-              f'({pulse.last_tone_ms} ms)')
-        check(pulse.wait_for_tone(a.spk + '.monitor', freq_ba, 400, 15, rate=rate),
-              f'{label}: {freq_ba} Hz from B\'s microphone heard on A\'s speaker '
-              f'({pulse.last_tone_ms} ms)')
-    finally:
-        tone_a.stop()
-        tone_b.stop()
-
 
 def call_with(a, acc_a, codecs_a, b, acc_b, codecs_b, pulse, expected,
               wideband):
     set_codecs(a, acc_a, codecs_a)
     set_codecs(b, acc_b, codecs_b)
     label = f'{",".join(codecs_a)} -> {",".join(codecs_b)}'
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
     b.wait_prop(call_b, 'Call', 'State', 'active', 10)
     codec_a = a.wait_prop(call_a, 'Call', 'Codec', lambda c: c != '', 5)
     codec_b = b.get(call_b, 'Call', 'Codec')
     check(codec_a == expected and codec_b == expected,
           f'{label}: both phones show {expected} (A {codec_a}, B {codec_b})')
     if wideband:
-        tone_both_ways(pulse, a, b, label, 5000, 6000, 16000)
+        ohtest.tones_both_ways(pulse, a, b, label, (5000, 6000), rate=16000)
     else:
-        tone_both_ways(pulse, a, b, label, 1000, 600, 8000)
+        ohtest.tones_both_ways(pulse, a, b, label)
     a.call(call_a, 'Call', 'Hangup')
     b.wait_prop(call_b, 'Call', 'State', 'disconnected', 5)
     a.wait_prop(call_a, 'Call', 'State', 'disconnected', 5)

@@ -62,18 +62,6 @@ def moving(phone, call, key):
     return True
 
 
-def tones_both_ways(pulse, a, b, label):
-    tone_a = pulse.play_tone(a.mic, 1000)
-    tone_b = pulse.play_tone(b.mic, 600)
-    try:
-        check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 300, 10),
-              f'{label}: B hears A')
-        check(pulse.wait_for_tone(a.spk + '.monitor', 600, 300, 10),
-              f'{label}: A hears B')
-    finally:
-        tone_a.stop()
-        tone_b.stop()
-
 
 def sipp_call(fx, a, acc_a, scenario, args, name):
     uas = ohtest.Sipp(fx, scenario, name=name, timeout=30,
@@ -91,13 +79,7 @@ with ohtest.Fixture('hold', timeout=170) as fx:
     b, acc_b = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064)
     ok('both phones registered')
 
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
     moving(b, call_b, 'packets-received')
 
     # ---- 1: A holds
@@ -118,7 +100,7 @@ with ohtest.Fixture('hold', timeout=170) as fx:
     a.call(call_a, 'Call', 'Resume')
     check(a.get(call_a, 'Call', 'State') == 'active', 'Resume() returns with the call active')
     b.wait_prop(call_b, 'Call', 'RemoteHeld', False, 5)
-    tones_both_ways(pulse, a, b, 'resumed')
+    ohtest.tones_both_ways(pulse, a, b, 'resumed', min_ms=300, timeout=10)
     digits = b.watch_signal(call_b, 'Call', 'DtmfReceived')
     a.call(call_a, 'Call', 'SendDtmf', ('5',), 's')
     check(digits.wait(5)[0] == '5', 'after the resume DTMF still goes as RFC 4733 events')
@@ -137,7 +119,7 @@ with ohtest.Fixture('hold', timeout=170) as fx:
     b.call(call_b, 'Call', 'Resume')
     a.wait_prop(call_a, 'Call', 'RemoteHeld', False, 5)
     b.wait_prop(call_b, 'Call', 'RemoteHeld', False, 5)
-    tones_both_ways(pulse, a, b, 'both resumed')
+    ohtest.tones_both_ways(pulse, a, b, 'both resumed', min_ms=300, timeout=10)
     a.call(call_a, 'Call', 'Hangup')
     b.wait_prop(call_b, 'Call', 'State', 'disconnected', 5)
     ok('being held, and holding back')

@@ -37,7 +37,6 @@ import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -22,18 +22,6 @@ from ohtest import check, ok  # noqa: E402
 ohtest.isolate()
 
 
-def tones_both_ways(pulse, a, b, label, timeout):
-    tone_a = pulse.play_tone(a.mic, 1000)
-    tone_b = pulse.play_tone(b.mic, 600)
-    try:
-        check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, timeout),
-              f'{label}: B hears A ({pulse.last_tone_ms} ms)')
-        check(pulse.wait_for_tone(a.spk + '.monitor', 600, 400, timeout),
-              f'{label}: A hears B ({pulse.last_tone_ms} ms)')
-    finally:
-        tone_a.stop()
-        tone_b.stop()
-
 
 with ohtest.Fixture('pulse-restart', timeout=150) as fx:
     kam = ohtest.Kamailio(fx)
@@ -42,18 +30,12 @@ with ohtest.Fixture('pulse-restart', timeout=150) as fx:
     b, acc_b = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064)
     ok('both phones registered')
 
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
-    tones_both_ways(pulse, a, b, 'before', 10)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
+    ohtest.tones_both_ways(pulse, a, b, 'before', timeout=10)
 
     pulse.restart()
     ok('PulseAudio was killed and started again')
-    tones_both_ways(pulse, a, b, 'after the restart', 15)
+    ohtest.tones_both_ways(pulse, a, b, 'after the restart')
     check(a.get(call_a, 'Call', 'State') == 'active' and
           b.get(call_b, 'Call', 'State') == 'active', 'the call stayed active on both phones')
     check(a.proc.alive() and b.proc.alive(), 'both daemons still run')

@@ -158,13 +158,7 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     ok('a call plays ringback and busy by itself')
 
     # ---- 3: call waiting
-    added = b.watch_signal(None, 'Manager', 'CallAdded')
-    call_a = a.dial('1002')
-    call_b = added.wait(10)[0]
-    added.close()
-    b.wait_prop(call_b, 'Call', 'State', 'incoming', 5)
-    b.call(call_b, 'Call', 'Answer')
-    a.wait_prop(call_a, 'Call', 'State', 'active', 10)
+    call_a, call_b = ohtest.active_call(a, b, '1002')
     waiting = a.watch_signal(None, 'Manager', 'CallAdded')
     uac = ohtest.Sipp(fx, 'uac-call-cancel.xml', name='uac-waiting', timeout=20,
                       args=['-s', '1001', '-key', 'ring_ms', '2500', '-key', 'ring', 'Bellcore-dr1',
