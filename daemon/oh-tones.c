@@ -413,19 +413,36 @@ ringtone (OhTones *self)
   return NULL;
 }
 
+/* The built-in ring's cycle for @alert_info, rendered once (cached by its
+ * cadence's name, beside the tones). */
+static GBytes *
+ring_cycle (OhTones *self, const char *alert_info)
+{
+  const ToneDef *def = ring_def (alert_info);
+  Cycle *cycle = g_hash_table_lookup (self->cache, def->tone);
+
+  if (!cycle) {
+    cycle = g_new0 (Cycle, 1);
+    cycle->samples = render (def->segments, segment_count (def), def->modulated);
+    cycle->repeats = TRUE;
+    g_hash_table_insert (self->cache, g_strdup (def->tone), cycle);
+  }
+  return cycle->samples;
+}
+
 /* Ring until oh_tones_stop_ring(): the distinctive cadence Alert-Info asks
  * for, else the ringtone file, else the built-in ring. */
 void
 oh_tones_ring (OhTones *self, const char *alert_info)
 {
-  g_autoptr(GBytes) ring = NULL;
+  GBytes *ring;
 
   g_return_if_fail (OH_IS_TONES (self));
   self->ringing = TRUE;
   if (!is_distinctive (alert_info) && ringtone (self))
-    ring = g_bytes_ref (self->ringtone_samples);
+    ring = self->ringtone_samples;
   else
-    ring = oh_tones_render_ring (alert_info);
+    ring = ring_cycle (self, alert_info);
   oh_audio_play (self->audio, OH_AUDIO_SLOT_RINGER, NULL, ring, OH_TONES_RATE, TRUE, 0);
 }
 
