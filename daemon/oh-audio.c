@@ -57,6 +57,12 @@ struct _OhAudio {
   Tone *tones[2];           /* by OhAudioSlot */
 };
 
+enum {
+  SIGNAL_ROUTE_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
 G_DEFINE_TYPE (OhAudio, oh_audio, G_TYPE_OBJECT)
 
 static void connect_context (OhAudio *self);
@@ -109,6 +115,14 @@ oh_audio_get_source (OhAudio *self)
 {
   g_return_val_if_fail (OH_IS_AUDIO (self), NULL);
   return route_source (self, self->route);
+}
+
+/* Whether the current route wants echo cancellation (a speakerphone does). */
+gboolean
+oh_audio_get_echo_cancel (OhAudio *self)
+{
+  g_return_val_if_fail (OH_IS_AUDIO (self), FALSE);
+  return oh_config_get_settings (self->config)->route_echo_cancel[self->route];
 }
 
 const char *
@@ -486,8 +500,11 @@ oh_audio_set_route (OhAudio *self, OhAudioRoute route)
 {
   g_return_if_fail (OH_IS_AUDIO (self));
 
+  if (self->route == route)
+    return;
   self->route = route;
   apply_all (self);
+  g_signal_emit (self, signals[SIGNAL_ROUTE_CHANGED], 0);
 }
 
 void
@@ -544,6 +561,11 @@ oh_audio_class_init (OhAudioClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = oh_audio_dispose;
   G_OBJECT_CLASS (klass)->finalize = oh_audio_finalize;
+
+  /* route-changed: the streams moved to another route's devices */
+  signals[SIGNAL_ROUTE_CHANGED] =
+    g_signal_new ("route-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void

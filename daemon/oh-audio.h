@@ -36,6 +36,7 @@ void          oh_audio_set_route         (OhAudio      *self,
 const char   *oh_audio_get_sink          (OhAudio      *self);
 const char   *oh_audio_get_source        (OhAudio      *self);
 const char   *oh_audio_get_ringer_sink   (OhAudio      *self);
+gboolean      oh_audio_get_echo_cancel   (OhAudio      *self);
 void          oh_audio_set_volume        (OhAudio      *self,
                                           guint         percent);
 void          oh_audio_set_ringer_volume (OhAudio      *self,

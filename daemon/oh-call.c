@@ -255,6 +255,14 @@ dtmf_method (OhCall *self)
   return self->account ? oh_account_get_dtmf (self->account) : "rfc4733";
 }
 
+/* A speakerphone cancels its echo; a handset need not. */
+static void
+on_route_changed (OhAudio *audio, OhCall *self)
+{
+  if (self->media && !is_over (self))
+    self->media_api->set_echo_cancel (self->media, oh_audio_get_echo_cancel (audio));
+}
+
 static void
 on_media (OhCall *self, const OhSipEvent *event)
 {
@@ -290,6 +298,8 @@ on_media (OhCall *self, const OhSipEvent *event)
                                                 oh_rtp_ports_get_rtcp_socket (self->ports),
                                                 oh_audio_get_source (audio), oh_audio_get_sink (audio));
     g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
+    self->media_api->set_echo_cancel (self->media, oh_audio_get_echo_cancel (audio));
+    g_signal_connect_object (audio, "route-changed", G_CALLBACK (on_route_changed), self, 0);
     g_signal_connect (self->media, "flowing", G_CALLBACK (on_media_flowing), self);
   }
   if (!self->media_api->start (self->media, &params, &error)) {

@@ -13,7 +13,7 @@
 
 #define ACCOUNT_PREFIX "account "
 
-typedef enum { KIND_UINT, KIND_STRING } Kind;
+typedef enum { KIND_UINT, KIND_STRING, KIND_BOOL } Kind;
 
 typedef struct {
   const char *group;
@@ -25,6 +25,7 @@ typedef struct {
 
 #define U(g, k, lo, hi, field) { g, k, KIND_UINT, lo, hi, G_STRUCT_OFFSET (OhSettings, field) }
 #define S(g, k, field) { g, k, KIND_STRING, 0, 0, G_STRUCT_OFFSET (OhSettings, field) }
+#define B(g, k, field) { g, k, KIND_BOOL, 0, 0, G_STRUCT_OFFSET (OhSettings, field) }
 
 static const SettingDef setting_defs[] = {
   U ("sip", "port", 1, 65535, sip_port),
@@ -53,6 +54,9 @@ static const SettingDef setting_defs[] = {
   S ("audio", "headset-source-port", route_source_port[1]),
   S ("audio", "speaker-source-port", route_source_port[2]),
   S ("audio", "ringer-sink", ringer_sink),
+  B ("audio", "handset-echo-cancel", route_echo_cancel[0]),
+  B ("audio", "headset-echo-cancel", route_echo_cancel[1]),
+  B ("audio", "speaker-echo-cancel", route_echo_cancel[2]),
   S ("audio", "tone-country", tone_country),
   S ("audio", "ringtone", ringtone),
 };
@@ -209,6 +213,7 @@ settings_set_defaults (OhSettings *s)
     s->route_source_port[r] = g_strdup ("");
   }
   s->ringer_sink = g_strdup ("");
+  s->route_echo_cancel[2] = TRUE;   /* the speakerphone */
   s->tone_country = g_strdup ("us");
   s->ringtone = g_strdup ("");
 }
@@ -259,6 +264,15 @@ apply_general (OhConfig *self)
       if (def->kind == KIND_STRING) {
         g_free (*(char **) field);
         *(char **) field = g_steal_pointer (&value);
+        continue;
+      }
+      if (def->kind == KIND_BOOL) {
+        if (g_strcmp0 (value, "true") == 0 || g_strcmp0 (value, "false") == 0)
+          *(gboolean *) field = g_str_equal (value, "true");
+        else
+          g_warning ("%s:%u: key '%s' in [%s]: '%s' is not true or false; keeping %s",
+                     self->config_path, line, keys[k], groups[g], value ? value : "",
+                     *(gboolean *) field ? "true" : "false");
         continue;
       }
       if (!value || !g_ascii_string_to_unsigned (value, 10, def->min, def->max, &number, NULL)) {

@@ -26,6 +26,7 @@ typedef struct {
   char *route_source[3];
   char *route_sink_port[3];     /* a port to switch the sink to, "" = leave it */
   char *route_source_port[3];
+  gboolean route_echo_cancel[3]; /* default: on for the speaker only */
   char *ringer_sink;            /* "" = the speaker's */
   char *ringtone;               /* a sound file for the usual ring, "" = built in */
   char *tone_country;           /* ITU-T E.180 tones of: us, uk, de, fr, it, nl, se, jp, au */

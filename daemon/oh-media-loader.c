@@ -48,6 +48,7 @@ oh_media_loader_get (GError **error)
       !g_module_symbol (module, "oh_media_session_stop", (gpointer *) &api.stop) ||
       !g_module_symbol (module, "oh_media_session_send_dtmf", (gpointer *) &api.send_dtmf) ||
       !g_module_symbol (module, "oh_media_session_set_sending", (gpointer *) &api.set_sending) ||
+      !g_module_symbol (module, "oh_media_session_set_echo_cancel", (gpointer *) &api.set_echo_cancel) ||
       !g_module_symbol (module, "oh_media_session_get_statistics", (gpointer *) &api.get_statistics) ||
       !g_module_symbol (module, "oh_ringtone_decode", (gpointer *) &api.decode_ringtone)) {
     g_set_error (error, OH_ERROR, OH_ERROR_FAILED, "%s is not an offhook media module: %s", path,

@@ -13,6 +13,7 @@ typedef struct {
   __typeof__ (oh_media_session_stop) *stop;
   __typeof__ (oh_media_session_send_dtmf) *send_dtmf;
   __typeof__ (oh_media_session_set_sending) *set_sending;
+  __typeof__ (oh_media_session_set_echo_cancel) *set_echo_cancel;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
   __typeof__ (oh_ringtone_decode) *decode_ringtone;
 } OhMediaApi;

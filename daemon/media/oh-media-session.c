@@ -22,6 +22,24 @@
  * cannot keep up (a burst after a hiccup), the oldest sound goes rather
  * than the delay growing for the rest of the call. */
 #define CAPTURE_BUFFER "buffer-time=60000 latency-time=10000"
+/* Echo cancellation (a speakerphone): WebRTC's canceller on the 16 kHz path,
+ * fed with what goes to the speaker by its probe, which then sits in the
+ * pipeline for good: the far end's stream (one, or a new one after a
+ * re-INVITE) joins it through a funnel. The canceller pairs each 10 ms of
+ * the microphone with what the speaker played then: the probe reckons that
+ * a buffer plays at its running time plus the pipeline's latency, so here
+ * the speaker keeps to the clock (sync) and the pipeline hands out its
+ * latency again whenever the far end's branch changes it (see
+ * on_bus_message). A speaker that plays whatever comes as it comes (as
+ * PLAYOUT does) has its sound reach the microphone at a lag that differs
+ * from call to call and moves within one: the canceller may then never
+ * find its echo. */
+#define EC_CAPS "audio/x-raw,format=S16LE,rate=16000,channels=1"
+#define ECHO_CANCEL EC_CAPS " ! webrtcdsp name=dsp probe=probe gain-control=false " \
+                    "extended-filter=true ! audioconvert ! audioresample ! "
+#define ECHO_PLAYOUT "funnel name=play ! " EC_CAPS " ! webrtcechoprobe name=probe ! audioconvert ! " \
+                     "queue max-size-buffers=0 max-size-bytes=0 max-size-time=60000000 ! " \
+                     "pulsesink name=speaker buffer-time=60000 latency-time=10000 async=false sync=true"
 #define PLAYOUT "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=60000000 ! " \
                 "pulsesink name=speaker buffer-time=60000 latency-time=10000 async=false sync=false"
 
@@ -67,6 +85,7 @@ struct _OhMediaSession {
   char *encoding;
   gboolean devices_lost;    /* PulseAudio went away: rebuilding until it is back */
   gint held;                /* on hold either way: no RTP goes out (atomic) */
+  gboolean echo_cancel;     /* the pipeline cancels the speaker's echo */
   gboolean flowing;         /* the microphone delivers: the pipeline's clock runs */
   guint rebuild_id;
 
@@ -158,6 +177,7 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GstPad) sinkpad = NULL;
+  g_autoptr(GstPad) srcpad = NULL;
   GstElement *bin = gst_parse_bin_from_description (description, TRUE, &error);
   GstElement *sink;
 
@@ -177,6 +197,14 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK) {
     g_warning ("cannot link %s to its receiving branch", GST_PAD_NAME (pad));
     return FALSE;
+  }
+  srcpad = gst_element_get_static_pad (bin, "src");
+  if (srcpad) {
+    /* echo cancelling: the branch joins the speaker's path */
+    g_autoptr(GstElement) play = gst_bin_get_by_name (GST_BIN (self->pipeline), "play");
+    g_autoptr(GstPad) playpad = gst_element_request_pad_simple (play, "sink_%u");
+    if (gst_pad_link (srcpad, playpad) != GST_PAD_LINK_OK)
+      g_warning ("cannot link %s to the speaker", GST_PAD_NAME (pad));
   }
   gst_element_sync_state_with_parent (bin);
   return TRUE;
@@ -198,18 +226,20 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
   if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
     return;
 
+  const char *playout = self->echo_cancel ? "capsfilter caps=\"" EC_CAPS "\"" : PLAYOUT;
+
   if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
     description = g_strdup ("rtpdtmfdepay ! fakesink async=false sync=false");
   else if (self->dtmf_recv_payload)
-    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! " PLAYOUT,
-                                   self->codec->depay, self->codec->decoder);
+    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! %s",
+                                   self->codec->depay, self->codec->decoder, playout);
   else
     description = g_strdup_printf ("%s ! %s ! tee name=split "
-                                   "split. ! audioconvert ! audioresample ! " PLAYOUT " "
+                                   "split. ! audioconvert ! audioresample ! %s "
                                    "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
                                    "audio/x-raw,format=S16LE,rate=8000,channels=1 ! dtmfdetect ! "
                                    "fakesink async=false sync=false",
-                                   self->codec->depay, self->codec->decoder);
+                                   self->codec->depay, self->codec->decoder, playout);
   add_branch (self, pad, description);
 }
 
@@ -301,6 +331,11 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
     break;
   case GST_MESSAGE_ELEMENT:
     on_element_message (self, message);
+    break;
+  case GST_MESSAGE_LATENCY:
+    /* a branch came or went: the sinks (and the echo probe) learn the
+     * pipeline's new latency */
+    gst_bin_recalculate_latency (GST_BIN (self->pipeline));
     break;
   case GST_MESSAGE_APPLICATION:
     if (gst_message_has_name (message, "mic-flows") && !self->flowing) {
@@ -397,7 +432,7 @@ set_by_name (GstElement *pipeline, const char *name, const char *first_property,
  * muxed in (rtpdtmfmux holds the voice back while a digit is sent), or
  * in-band tones mixed into the voice when the far end takes no events. */
 static char *
-describe_pipeline (const Codec *codec, const OhMediaParams *params)
+describe_pipeline (const Codec *codec, const OhMediaParams *params, gboolean echo_cancel)
 {
   g_autofree char *encoder = NULL;
   g_autofree char *dtmf = NULL;
@@ -418,15 +453,18 @@ describe_pipeline (const Codec *codec, const OhMediaParams *params)
 
   return g_strdup_printf (
     "rtpbin name=rtpbin latency=%u "
-    "pulsesrc name=mic " CAPTURE_BUFFER " ! audioconvert ! audioresample ! audio/x-raw,rate=%u,channels=1 %s"
+    "pulsesrc name=mic " CAPTURE_BUFFER " ! audioconvert ! audioresample ! %s"
+    "audio/x-raw,rate=%u,channels=1 %s"
     "! %s ! %s name=pay pt=%u ! rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 "
     "%s "
     "rtpbin.send_rtp_src_0 ! "
     "udpsink name=rtp_sink sync=false async=false close-socket=false "
     "rtpbin.send_rtcp_src_0 ! udpsink name=rtcp_sink sync=false async=false close-socket=false "
     "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
-    "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0",
-    JITTER_BUFFER_MS, codec->audio_rate, dtmf_in, encoder, codec->pay, params->send_payload, dtmf);
+    "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0 "
+    "%s",
+    JITTER_BUFFER_MS, echo_cancel ? ECHO_CANCEL : "", codec->audio_rate, dtmf_in, encoder, codec->pay,
+    params->send_payload, dtmf, echo_cancel ? ECHO_PLAYOUT : "");
 }
 
 /* The pipeline for self->params: nothing plays on failure. */
@@ -434,7 +472,7 @@ static gboolean
 build (OhMediaSession *self, GError **error)
 {
   const OhMediaParams *params = &self->params;
-  g_autofree char *description = describe_pipeline (self->codec, params);
+  g_autofree char *description = describe_pipeline (self->codec, params, self->echo_cancel);
   g_autoptr(GError) local = NULL;
   g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GstBus) bus = NULL;
@@ -448,6 +486,15 @@ build (OhMediaSession *self, GError **error)
     return FALSE;
   }
   gst_object_ref_sink (pipeline);
+
+  e = gst_bin_get_by_name (GST_BIN (pipeline), "speaker");
+  if (e) {
+    /* echo cancelling: the speaker is in the pipeline from the start */
+    if (*self->sink_device)
+      g_object_set (e, "device", self->sink_device, NULL);
+    tag_stream (e);
+    gst_object_unref (e);
+  }
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
   if (*self->source_device)
@@ -546,6 +593,20 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   self->ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
   oh_emodel_codec (codec->name, &self->quality);
   return build (self, error);
+}
+
+/* Cancel the speaker's echo from the microphone, or stop doing so; a call
+ * in progress rebuilds its pipeline for it (a moment of silence). */
+void
+oh_media_session_set_echo_cancel (OhMediaSession *self, gboolean echo_cancel)
+{
+  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
+
+  if (self->echo_cancel == echo_cancel)
+    return;
+  self->echo_cancel = echo_cancel;
+  if (self->pipeline && !self->rebuild_id)
+    on_rebuild (self);
 }
 
 /* On hold (either side): no RTP goes out; RTCP goes on. */

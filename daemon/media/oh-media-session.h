@@ -41,6 +41,8 @@ gboolean        oh_media_session_start          (OhMediaSession   *self,
                                                  GError          **error);
 void            oh_media_session_set_sending    (OhMediaSession   *self,
                                                  gboolean          sending);
+void            oh_media_session_set_echo_cancel (OhMediaSession  *self,
+                                                 gboolean          echo_cancel);
 void            oh_media_session_send_dtmf      (OhMediaSession   *self,
                                                  char              digit,
                                                  gboolean          start);
