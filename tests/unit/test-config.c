@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "oh-account.h"
+#include "oh-audio.h"
 #include "oh-config.h"
 
 static GPtrArray *logged;
@@ -72,6 +73,10 @@ test_defaults (Fixture *f, gconstpointer data)
   g_assert_cmpuint (s->ring_timeout, ==, 180);
   g_assert_cmpuint (s->rtp_port_min, ==, 16384);
   g_assert_cmpstr (s->audio_sink, ==, "");
+  /* echo cancellation: the speakerphone only */
+  g_assert_false (s->route_echo_cancel[OH_AUDIO_ROUTE_HANDSET]);
+  g_assert_false (s->route_echo_cancel[OH_AUDIO_ROUTE_HEADSET]);
+  g_assert_true (s->route_echo_cancel[OH_AUDIO_ROUTE_SPEAKER]);
   g_assert_cmpuint (logged->len, ==, 0);
 }
 
@@ -86,7 +91,9 @@ static const char bad_lines[] =
   "[rtp\n"
   "port-min=20000\n"
   "[audio]\n"
-  "sink=spk_a\n";
+  "sink=spk_a\n"
+  "headset-echo-cancel=true\n"
+  "speaker-echo-cancel=maybe\n";
 
 static void
 test_bad_lines (Fixture *f, gconstpointer data)
@@ -100,14 +107,17 @@ test_bad_lines (Fixture *f, gconstpointer data)
   g_assert_cmpuint (s->sip_port, ==, 5070);
   g_assert_cmpuint (s->t1_ms, ==, 200);
   g_assert_cmpstr (s->audio_sink, ==, "spk_a");
+  g_assert_true (s->route_echo_cancel[OH_AUDIO_ROUTE_HEADSET]);
   /* the bad ones keep their defaults */
   g_assert_cmpuint (s->ring_timeout, ==, 180);
   g_assert_cmpuint (s->rtp_port_min, ==, 16384);
+  g_assert_true (s->route_echo_cancel[OH_AUDIO_ROUTE_SPEAKER]);
   /* and each is named by file, line and key */
   g_assert_true (logged_contains ("offhookd.conf:4: key 'ring-timeout' in [sip]: 'soon' is not a number"));
   g_assert_true (logged_contains ("offhookd.conf:5: 'this line has no equals sign' is not a 'key=value' line"));
   g_assert_true (logged_contains ("offhookd.conf:6: unknown key 'colour' in [sip]"));
   g_assert_true (logged_contains ("offhookd.conf:8: '[rtp' is not a [group] line"));
+  g_assert_true (logged_contains ("offhookd.conf:13: key 'speaker-echo-cancel' in [audio]: 'maybe' is not true or false"));
 }
 
 static const char accounts_conf[] =
