@@ -20,8 +20,11 @@
  * are 200 ms each way, which adds up to a long mouth-to-ear delay). The
  * speaker plays what the jitter buffer gives it as it comes, and when it
  * cannot keep up (a burst after a hiccup), the oldest sound goes rather
- * than the delay growing for the rest of the call. */
-#define CAPTURE_BUFFER "buffer-time=60000 latency-time=10000"
+ * than the delay growing for the rest of the call. (Periods of a whole
+ * packet, 20 ms, measured worse in tests/bench/media_bench.py: more CPU
+ * and a less even send interval.) */
+#define DEVICE_BUFFER_US 60000
+#define DEVICE_PERIOD_US 10000
 /* Echo cancellation (a speakerphone): WebRTC's canceller on the 16 kHz path,
  * fed with what goes to the speaker by its probe, which then sits in the
  * pipeline for good: the far end's stream (one, or a new one after a
@@ -39,9 +42,9 @@
                     "extended-filter=true ! audioconvert ! audioresample ! "
 #define ECHO_PLAYOUT "funnel name=play ! " EC_CAPS " ! webrtcechoprobe name=probe ! audioconvert ! " \
                      "queue max-size-buffers=0 max-size-bytes=0 max-size-time=60000000 ! " \
-                     "pulsesink name=speaker buffer-time=60000 latency-time=10000 async=false sync=true"
+                     "pulsesink name=speaker async=false sync=true"
 #define PLAYOUT "queue leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=60000000 ! " \
-                "pulsesink name=speaker buffer-time=60000 latency-time=10000 async=false sync=false"
+                "pulsesink name=speaker async=false sync=false"
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
  * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
@@ -162,14 +165,19 @@ on_request_pt_map (GstElement *rtpbin, guint session, guint pt, OhMediaSession *
   return NULL;
 }
 
+/* The microphone or the speaker: on its device (or the default), tagged
+ * as the call's for OhAudio, with short buffers. */
 static void
-tag_stream (GstElement *element)
+setup_device (GstElement *element, const char *device)
 {
   g_autoptr(GstStructure) props = gst_structure_new ("props",
                                                      OH_MEDIA_ROLE_KEY, G_TYPE_STRING, OH_MEDIA_ROLE_CALL,
                                                      "media.role", G_TYPE_STRING, "phone", NULL);
 
-  g_object_set (element, "client-name", "offhookd", "stream-properties", props, NULL);
+  if (*device)
+    g_object_set (element, "device", device, NULL);
+  g_object_set (element, "client-name", "offhookd", "stream-properties", props,
+                "buffer-time", (gint64) DEVICE_BUFFER_US, "latency-time", (gint64) DEVICE_PERIOD_US, NULL);
 }
 
 static gboolean
@@ -187,9 +195,7 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
   }
   sink = gst_bin_get_by_name (GST_BIN (bin), "speaker");
   if (sink) {
-    if (*self->sink_device)
-      g_object_set (sink, "device", self->sink_device, NULL);
-    tag_stream (sink);
+    setup_device (sink, self->sink_device);
     gst_object_unref (sink);
   }
   gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -453,7 +459,7 @@ describe_pipeline (const Codec *codec, const OhMediaParams *params, gboolean ech
 
   return g_strdup_printf (
     "rtpbin name=rtpbin latency=%u "
-    "pulsesrc name=mic " CAPTURE_BUFFER " ! audioconvert ! audioresample ! %s"
+    "pulsesrc name=mic ! audioconvert ! audioresample ! %s"
     "audio/x-raw,rate=%u,channels=1 %s"
     "! %s ! %s name=pay pt=%u ! rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 "
     "%s "
@@ -490,16 +496,12 @@ build (OhMediaSession *self, GError **error)
   e = gst_bin_get_by_name (GST_BIN (pipeline), "speaker");
   if (e) {
     /* echo cancelling: the speaker is in the pipeline from the start */
-    if (*self->sink_device)
-      g_object_set (e, "device", self->sink_device, NULL);
-    tag_stream (e);
+    setup_device (e, self->sink_device);
     gst_object_unref (e);
   }
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
-  if (*self->source_device)
-    g_object_set (e, "device", self->source_device, NULL);
-  tag_stream (e);
+  setup_device (e, self->source_device);
   {
     g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "src");
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_first_sound, NULL,
