@@ -11,7 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define JITTER_BUFFER_MS 60
+/* The jitter buffer's playout delay: it starts short and grows with the
+ * far end's stream (see on_adapt), within these bounds. */
+#define JITTER_MIN_MS 20
+#define JITTER_MAX_MS 200
+#define JITTER_MARGIN_MS 10  /* beyond the latest packet seen */
+#define LATENESS_WINDOW_MS 10000
 #define DEFAULT_PTIME_MS 20
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
 #define RECEIVING_MS 1000  /* no RTP for this long: the far end is not sending */
@@ -75,6 +80,23 @@ typedef struct {
   gint64 start_us;
 } PacketCount;
 
+/* How late the far end's packets come: each one's transit (arrival minus
+ * its RTP time) against the shortest transit of the last two windows of
+ * LATENESS_WINDOW_MS (a window, so that clocks drifting apart do not pile
+ * up as lateness). Kept by a pad probe on the receiving thread; the main
+ * loop reads peak_ms, the latest so far, atomically. */
+typedef struct {
+  guint payload;          /* the codec's: telephone-event's times are not sound's */
+  guint clock_rate;
+  gboolean started;
+  guint32 ssrc;
+  guint32 last_ts;
+  gint64 media_us;        /* the RTP time, unwrapped, in µs */
+  gint64 min_transit_us[2];  /* this window's shortest transit, and the last one's */
+  gint64 window_end_us;
+  gint peak_ms;
+} Lateness;
+
 struct _OhMediaSession {
   GObject parent_instance;
 
@@ -91,6 +113,9 @@ struct _OhMediaSession {
   gboolean echo_cancel;     /* the pipeline cancels the speaker's echo */
   gboolean flowing;         /* the microphone delivers: the pipeline's clock runs */
   guint rebuild_id;
+  guint adapt_id;
+  guint jitter_ms;          /* the jitter buffer's playout delay now */
+  Lateness lateness;
 
   GstElement *pipeline;
   GstElement *rtpbin;
@@ -145,6 +170,57 @@ count_packets (GstElement *element, const char *pad_name, PacketCount *count)
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_packet, count, NULL);
+}
+
+static void
+note_packet (Lateness *l, const guint8 *head, gint64 now_us)
+{
+  guint32 ts = GST_READ_UINT32_BE (head + 4);
+  guint32 ssrc = GST_READ_UINT32_BE (head + 8);
+  gint64 transit;
+  gint late_ms;
+
+  if ((head[0] >> 6) != 2 || (head[1] & 0x7f) != l->payload || !l->clock_rate)
+    return;
+  if (!l->started || ssrc != l->ssrc) {
+    /* a new stream: lateness starts again */
+    l->started = TRUE;
+    l->ssrc = ssrc;
+    l->media_us = 0;
+    l->min_transit_us[0] = l->min_transit_us[1] = G_MAXINT64;
+    l->window_end_us = 0;
+  } else {
+    l->media_us += (gint64) (gint32) (ts - l->last_ts) * G_USEC_PER_SEC / l->clock_rate;
+  }
+  l->last_ts = ts;
+  if (now_us >= l->window_end_us) {
+    l->min_transit_us[1] = l->min_transit_us[0];
+    l->min_transit_us[0] = G_MAXINT64;
+    l->window_end_us = now_us + LATENESS_WINDOW_MS * 1000;
+  }
+  transit = now_us - l->media_us;
+  l->min_transit_us[0] = MIN (l->min_transit_us[0], transit);
+  late_ms = (gint) ((transit - MIN (l->min_transit_us[0], l->min_transit_us[1])) / 1000);
+  if (late_ms > g_atomic_int_get (&l->peak_ms))
+    g_atomic_int_set (&l->peak_ms, late_ms);
+}
+
+static GstPadProbeReturn
+on_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Lateness *l = data;
+  gint64 now_us = g_get_monotonic_time ();
+  guint8 head[12];
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      if (gst_buffer_extract (gst_buffer_list_get (list, i), 0, head, sizeof head) == sizeof head)
+        note_packet (l, head, now_us);
+  } else if (gst_buffer_extract (GST_PAD_PROBE_INFO_BUFFER (info), 0, head, sizeof head) == sizeof head) {
+    note_packet (l, head, now_us);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static GstCaps *
@@ -438,11 +514,14 @@ set_by_name (GstElement *pipeline, const char *name, const char *first_property,
  * muxed in (rtpdtmfmux holds the voice back while a digit is sent), or
  * in-band tones mixed into the voice when the far end takes no events. */
 static char *
-describe_pipeline (const Codec *codec, const OhMediaParams *params, gboolean echo_cancel)
+describe_pipeline (OhMediaSession *self)
 {
+  const Codec *codec = self->codec;
+  const OhMediaParams *params = &self->params;
+  gboolean echo_cancel = self->echo_cancel;
   g_autofree char *encoder = NULL;
   g_autofree char *dtmf = NULL;
-  guint ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  guint ptime = self->ptime;
   const char *dtmf_in = params->dtmf_send_payload ? "" : "! mix. audiomixer name=mix ";
 
   if (g_str_equal (codec->name, "opus"))
@@ -469,16 +548,18 @@ describe_pipeline (const Codec *codec, const OhMediaParams *params, gboolean ech
     "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
     "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0 "
     "%s",
-    JITTER_BUFFER_MS, echo_cancel ? ECHO_CANCEL : "", codec->audio_rate, dtmf_in, encoder, codec->pay,
+    self->jitter_ms, echo_cancel ? ECHO_CANCEL : "", codec->audio_rate, dtmf_in, encoder, codec->pay,
     params->send_payload, dtmf, echo_cancel ? ECHO_PLAYOUT : "");
 }
+
+static gboolean on_adapt (gpointer data);
 
 /* The pipeline for self->params: nothing plays on failure. */
 static gboolean
 build (OhMediaSession *self, GError **error)
 {
   const OhMediaParams *params = &self->params;
-  g_autofree char *description = describe_pipeline (self->codec, params, self->echo_cancel);
+  g_autofree char *description = describe_pipeline (self);
   g_autoptr(GError) local = NULL;
   g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GstBus) bus = NULL;
@@ -527,6 +608,12 @@ build (OhMediaSession *self, GError **error)
   e = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_src");
   g_object_set (e, "socket", self->rtp_socket, NULL);
   count_packets (e, "src", &self->received);
+  self->lateness = (Lateness) { .payload = self->recv_payload, .clock_rate = self->clock_rate };
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_received,
+                       &self->lateness, NULL);
+  }
   gst_object_unref (e);
   set_by_name (pipeline, "rtcp_src", "socket", self->rtcp_socket, NULL);
 
@@ -547,6 +634,7 @@ build (OhMediaSession *self, GError **error)
     stop_pipeline (self);
     return FALSE;
   }
+  self->adapt_id = g_timeout_add_seconds (1, on_adapt, self);
   return TRUE;
 }
 
@@ -593,6 +681,7 @@ oh_media_session_start (OhMediaSession *self, const OhMediaParams *params, GErro
   self->dtmf_recv_payload = params->dtmf_recv_payload;
   self->dtmf_clock_rate = params->dtmf_clock_rate;
   self->ptime = params->ptime ? params->ptime : DEFAULT_PTIME_MS;
+  self->jitter_ms = JITTER_MIN_MS;
   oh_emodel_codec (codec->name, &self->quality);
   return build (self, error);
 }
@@ -651,6 +740,7 @@ static void
 stop_pipeline (OhMediaSession *self)
 {
   self->flowing = FALSE;
+  g_clear_handle_id (&self->adapt_id, g_source_remove);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_clear_object (&self->rtpbin);
   g_clear_object (&self->dtmf_source);
@@ -733,6 +823,26 @@ read_rtcp_stats (OhMediaSession *self, RtcpStats *out)
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
 
+/* Once a second: the jitter buffer holds each packet long enough for the
+ * latest one of the far end's stream so far, and a margin, within
+ * JITTER_MIN_MS and JITTER_MAX_MS. It does not shrink within a call: the
+ * speaker plays what it gets as it comes (PLAYOUT), so a shorter wait
+ * would only move the delay into the sound server's buffer. */
+static gboolean
+on_adapt (gpointer data)
+{
+  OhMediaSession *self = data;
+  guint late_ms = (guint) g_atomic_int_get (&self->lateness.peak_ms);
+  guint want = MIN (MAX (self->jitter_ms, late_ms + JITTER_MARGIN_MS), JITTER_MAX_MS);
+
+  if (want != self->jitter_ms) {
+    g_debug ("media: jitter buffer %u ms → %u ms (a packet came %u ms late)", self->jitter_ms, want, late_ms);
+    self->jitter_ms = want;
+    g_object_set (self->rtpbin, "latency", want, NULL);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 /* ms since the last packet, or since counting began when none came yet */
 static guint64
 packet_age_ms (const PacketCount *count)
@@ -765,13 +875,14 @@ oh_media_session_get_statistics (OhMediaSession *self)
    * the round trip. */
   if (receiving) {
     double loss = rtcp.received + rtcp.lost ? 100.0 * rtcp.lost / (rtcp.received + rtcp.lost) : 0.0;
-    double delay = self->ptime + JITTER_BUFFER_MS + rtcp.rtt_ms / 2;
+    double delay = self->ptime + self->jitter_ms + rtcp.rtt_ms / 2;
     mos = oh_emodel_mos (oh_emodel_r (&self->quality, loss, delay));
   }
   g_variant_dict_insert (&dict, "packets-sent", "t", (guint64) (guint) g_atomic_int_get (&self->sent.packets));
   g_variant_dict_insert (&dict, "packets-received", "t", (guint64) (guint) g_atomic_int_get (&self->received.packets));
   g_variant_dict_insert (&dict, "packets-lost", "t", rtcp.lost);
   g_variant_dict_insert (&dict, "jitter-ms", "d", rtcp.jitter_ms);
+  g_variant_dict_insert (&dict, "jitter-buffer-ms", "t", (guint64) self->jitter_ms);
   g_variant_dict_insert (&dict, "rtt-ms", "d", rtcp.rtt_ms);
   g_variant_dict_insert (&dict, "mos", "d", mos);
   g_variant_dict_insert (&dict, "receiving", "b", receiving);

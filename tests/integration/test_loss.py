@@ -7,6 +7,10 @@ ways, RTP and RTCP captured on ``lo``.
 - Clean call: after 4 s of audio B's Statistics show nothing lost, a
   stream being received (``receiving``, a fresh ``last-packet-age-ms``),
   a loopback round trip and a MOS near G.711's ceiling (4.41).
+- Late packets: A stops for 45 ms (SIGSTOP; its sound waits in
+  PulseAudio's 60 ms capture buffer), so the packets it then sends reach B
+  after their time to play; within a few seconds B's jitter buffer
+  (``jitter-buffer-ms``) holds packets at least 35 ms.
 - Lossy call: an nft rule in the test's own network namespace drops one in
   ten packets (``numgen random mod 10``) sent to B's RTP ports (even ports
   of its range; RTCP, on the odd ones, passes). After 12 s of audio B's
@@ -21,8 +25,10 @@ Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_loss
 """
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -79,6 +85,16 @@ with ohtest.Fixture('loss', timeout=58) as fx:
           f'clean call: B is receiving (last packet {clean["last-packet-age-ms"]} ms ago)')
     check(0 <= clean['rtt-ms'] < 50, f'clean call: loopback round trip {clean["rtt-ms"]:.2f} ms')
     check(4.3 <= clean['mos'] <= 4.41, f'clean call: MOS {clean["mos"]:.2f}')
+    check(20 <= clean['jitter-buffer-ms'] <= 200,
+          f'clean call: jitter buffer {clean["jitter-buffer-ms"]} ms '
+          f'(jitter {clean["jitter-ms"]:.2f} ms)')
+    os.kill(a.proc.pid, signal.SIGSTOP)
+    time.sleep(0.045)                       # the stall itself
+    os.kill(a.proc.pid, signal.SIGCONT)
+    grown = b.wait_prop(call_b, 'Call', 'Statistics',
+                        lambda s: s['jitter-buffer-ms'] >= 35, 5)
+    ok(f'after a 45 ms stall of A: B\'s jitter buffer {grown["jitter-buffer-ms"]} ms '
+       f'(jitter {grown["jitter-ms"]:.2f} ms)')
     hang_up(a, call_a, b, call_b)
 
     drop_tenth_of_rtp_to(b)
@@ -95,6 +111,9 @@ with ohtest.Fixture('loss', timeout=58) as fx:
     check(lossy['mos'] < clean['mos'] - 0.3,
           f'lossy call: MOS {lossy["mos"]:.2f}, below the clean call\'s {clean["mos"]:.2f}')
     check(lossy['receiving'], 'lossy call: B is still receiving')
+    check(20 <= lossy['jitter-buffer-ms'] <= 200,
+          f'lossy call: jitter buffer {lossy["jitter-buffer-ms"]} ms '
+          f'(jitter {lossy["jitter-ms"]:.2f} ms)')
     check(b.get(call_b, 'Call', 'State') == 'active' and a.get(call_a, 'Call', 'State') == 'active',
           'lossy call: still active on both phones')
     hang_up(a, call_a, b, call_b)
