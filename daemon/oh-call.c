@@ -20,6 +20,7 @@
 
 enum {
   SIGNAL_INVITE_SENT,
+  SIGNAL_TAKING_LINE,
   SIGNAL_FINISHED,
   N_SIGNALS
 };
@@ -51,6 +52,8 @@ struct _OhCall {
   gboolean invite_sent;
   gboolean early_media;     /* the far end's audio plays before the answer */
   gboolean media_flowing;   /* the media session can send DTMF */
+  gboolean rung;            /* 180 Ringing went out */
+  gboolean hold_pending;    /* our hold or resume re-INVITE is out */
   GDBusMethodInvocation *hold_request; /* Hold() or Resume() waiting for the answer */
   GString *dtmf_queue;      /* digits SendDtmf has still to send */
   guint dtmf_timer;
@@ -303,10 +306,12 @@ on_media (OhCall *self, const OhSipEvent *event)
                params.dtmf_recv_payload, event->media_address, event->media_port,
                oh_rtp_ports_get_port (self->ports), event->local_hold ? ", held here" : "",
                event->remote_hold ? ", held by the far end" : "");
-  if (self->hold_request && g_str_equal (state (self), event->local_hold ? "active" : "held")) {
+  /* our hold or resume took effect, whoever asked for it */
+  self->hold_pending = FALSE;
+  if (g_str_equal (state (self), event->local_hold ? "active" : "held"))
     set_state (self, event->local_hold ? "held" : "active");
+  if (self->hold_request && g_str_equal (state (self), event->local_hold ? "held" : "active"))
     g_dbus_method_invocation_return_value (g_steal_pointer (&self->hold_request), NULL);
-  }
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
@@ -352,6 +357,7 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     on_dtmf_received (self, event->digit);
     break;
   case OH_SIP_EVENT_HOLD_FAILED:
+    self->hold_pending = FALSE;
     if (self->hold_request)
       g_dbus_method_invocation_return_error (g_steal_pointer (&self->hold_request), OH_ERROR, OH_ERROR_FAILED,
                                              "the far end refused: %u %s", event->status,
@@ -417,6 +423,8 @@ handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
   }
   media = local_media (self);
   g_clear_handle_id (&self->ring_timer, g_source_remove);
+  /* a waiting call puts the one we talk to on hold */
+  g_signal_emit (self, signals[SIGNAL_TAKING_LINE], 0);
   oh_sip_answer (self->handle, &media);
   oh_dbus_call_complete_answer (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -480,8 +488,7 @@ request_hold (OhCall *self, GDBusMethodInvocation *invocation, gboolean hold)
                                            hold ? "held" : "resumed", state (self));
   } else {
     self->hold_request = invocation;
-    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s", hold ? "holding" : "resuming");
-    oh_sip_hold (self->handle, hold);
+    oh_call_hold (self, hold);
   }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -616,6 +623,11 @@ oh_call_class_init (OhCallClass *klass)
   /* the first INVITE of an outgoing call went out */
   signals[SIGNAL_INVITE_SENT] =
     g_signal_new ("invite-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  /* the call is about to become the one we talk to (Answer, Resume): the
+   * others go on hold */
+  signals[SIGNAL_TAKING_LINE] =
+    g_signal_new ("taking-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
   /* the call reached "disconnected" */
   signals[SIGNAL_FINISHED] =
@@ -765,12 +777,36 @@ oh_call_hangup (OhCall *self)
   oh_sip_hangup (self->handle);
 }
 
-/* Let a new incoming call ring: 180 Ringing. */
+/* Let a new incoming call ring (180 Ringing), as `incoming` or, while
+ * another call is up, as `waiting`; again to move it between the two. */
 void
-oh_call_ring (OhCall *self)
+oh_call_ring (OhCall *self, gboolean waiting)
 {
   g_return_if_fail (OH_IS_CALL (self));
-  oh_sip_respond (self->handle, 180, "Ringing", NULL);
+
+  if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting"))
+    return;
+  if (!self->rung)
+    oh_sip_respond (self->handle, 180, "Ringing", NULL);
+  self->rung = TRUE;
+  set_state (self, waiting ? "waiting" : "incoming");
+}
+
+/* Put an active call on hold, or take a held one back (re-INVITE); State
+ * follows once the far end has accepted. Resuming first puts the call we
+ * talk to on hold. */
+void
+oh_call_hold (OhCall *self, gboolean hold)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (self->hold_pending || !g_str_equal (state (self), hold ? "active" : "held"))
+    return;
+  self->hold_pending = TRUE;
+  if (!hold)
+    g_signal_emit (self, signals[SIGNAL_TAKING_LINE], 0);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s", hold ? "holding" : "resuming");
+  oh_sip_hold (self->handle, hold);
 }
 
 /* Refuse a ringing incoming call with @status. */

@@ -37,7 +37,10 @@ OhCall       *oh_call_new_incoming   (OhSip               *sip,
 const char   *oh_call_get_path       (OhCall              *self);
 const char   *oh_call_get_alert_info (OhCall              *self);
 gboolean      oh_call_is_over        (OhCall              *self);
-void          oh_call_ring           (OhCall              *self);
+void          oh_call_ring           (OhCall              *self,
+                                      gboolean             waiting);
+void          oh_call_hold           (OhCall              *self,
+                                      gboolean             hold);
 void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,

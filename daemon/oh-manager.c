@@ -34,6 +34,7 @@ struct _OhManager {
   guint route_volume[OH_AUDIO_N_ROUTES]; /* Volume of each route */
   gboolean ringing;         /* the ringer rings */
   gboolean beeping;         /* the call-waiting tone plays (its owner: this field) */
+  gboolean alerting;        /* update_alerting() runs */
 };
 
 G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
@@ -95,20 +96,46 @@ add_account (OhManager *self, OhAccount *account)
   oh_account_start (account);
 }
 
-/* The ringer rings while a call rings and no other is up; during a call a
- * new one beeps call-waiting in the earpiece instead. */
+static gboolean
+is_ringing (OhCall *call)
+{
+  const char *state = oh_dbus_call_get_state (OH_DBUS_CALL (call));
+
+  return g_str_equal (state, "incoming") || g_str_equal (state, "waiting");
+}
+
+/* Another call than @except is up: dialled, talking or held. */
+static gboolean
+line_in_use (OhManager *self, OhCall *except)
+{
+  for (guint i = 0; i < self->calls->len; i++) {
+    OhCall *call = self->calls->pdata[i];
+    if (call != except && !oh_call_is_over (call) && !is_ringing (call))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A ringing call is `waiting` while another call is up, `incoming` when not.
+ * The ringer rings for an incoming call; a waiting one beeps call-waiting in
+ * the earpiece instead. */
 static void
 update_alerting (OhManager *self)
 {
   OhCall *ringing = NULL;
-  gboolean busy = FALSE;
+  gboolean busy = line_in_use (self, NULL);
 
+  if (self->alerting)
+    return;   /* a state change made here */
+  self->alerting = TRUE;
   for (guint i = 0; i < self->calls->len; i++) {
-    const char *state = oh_dbus_call_get_state (self->calls->pdata[i]);
-    if (!ringing && (g_str_equal (state, "incoming") || g_str_equal (state, "waiting")))
-      ringing = self->calls->pdata[i];
-    busy |= g_str_equal (state, "active") || g_str_equal (state, "held");
+    OhCall *call = self->calls->pdata[i];
+    if (!oh_call_is_over (call) && is_ringing (call)) {
+      oh_call_ring (call, busy);
+      ringing = ringing ? ringing : call;
+    }
   }
+  self->alerting = FALSE;
   if (ringing && !busy && !self->ringing)
     oh_tones_ring (self->tones, oh_call_get_alert_info (ringing));
   else if ((!ringing || busy) && self->ringing)
@@ -147,6 +174,15 @@ on_call_finished (OhCall *call, OhManager *self)
                               g_object_ref (call), g_object_unref);
 }
 
+/* Only one call is talked to: the others go on hold. */
+static void
+on_taking_line (OhCall *call, OhManager *self)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    if (self->calls->pdata[i] != call)
+      oh_call_hold (self->calls->pdata[i], TRUE);
+}
+
 /* Put a call of the list on the bus. */
 static void
 publish_call (OhManager *self, OhCall *call)
@@ -156,6 +192,7 @@ publish_call (OhManager *self, OhCall *call)
   export_object (self, oh_call_get_path (call), call, TRUE);
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
   g_signal_connect_object (call, "notify::state", G_CALLBACK (update_alerting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (call, "taking-line", G_CALLBACK (on_taking_line), self, 0);
   update_alerting (self);
   sync_lists (self);
   properties = g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (call));
@@ -288,6 +325,7 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   }
 
   dial.target = uri;
+  on_taking_line (NULL, self);
   call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, &dial, &error);
   if (!call) {
     g_dbus_method_invocation_return_gerror (invocation, error);
@@ -425,10 +463,11 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
                incoming->remote_uri, incoming->request_user);
   /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
-      live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
+      live_calls (self) >= oh_config_get_settings (self->config)->max_calls ||
+      (account && !oh_account_get_call_waiting (account) && line_in_use (self, NULL)))
     oh_call_reject (call, 486, "Busy Here");
   else
-    oh_call_ring (call);
+    oh_call_ring (call, line_in_use (self, NULL));
   add_call (self, call);
 }
 

@@ -1741,15 +1741,36 @@ def tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400,
         tone_b.stop()
 
 
-def active_call(caller, callee, target, timeout=10):
-    """caller dials target and callee answers: both call paths, active."""
+def registered_phones(fx, count=3):
+    """Kamailio with users 1001, 1002, ..., a Pulse with mic_X/spk_X for each
+    phone and that many phones a, b, c, ... registered as those users
+    (SIP ports 5062, 5064, ...): (kam, pulse, [(phone, account), ...])."""
+    names = 'abcdef'[:count]
+    users = {f'100{i + 1}': f'pw100{i + 1}' for i in range(count)}
+    kam = Kamailio(fx, users=users)
+    pulse = Pulse(fx, sinks=[f'{kind}_{n}' for n in names for kind in ('mic', 'spk')])
+    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i)
+              for i, n in enumerate(names)]
+    return kam, pulse, phones
+
+
+def incoming_call(caller, callee, target, state='incoming', timeout=10):
+    """caller dials target: (the caller's call path, the callee's new call
+    path once it is in @state)."""
     added = callee.watch_signal(None, 'Manager', 'CallAdded')
     try:
         call_a = caller.dial(target)
         call_b = added.wait(timeout)[0]
     finally:
         added.close()
-    callee.wait_prop(call_b, 'Call', 'State', 'incoming', timeout)
+    callee.wait_prop(call_b, 'Call', 'State', state, timeout)
+    return call_a, call_b
+
+
+def active_call(caller, callee, target, timeout=10, state='incoming'):
+    """caller dials target and callee answers (the new call rings in
+    @state): both call paths, active."""
+    call_a, call_b = incoming_call(caller, callee, target, state, timeout)
     callee.call(call_b, 'Call', 'Answer')
     caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
     callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)
