@@ -17,6 +17,10 @@ typedef struct {
   const char *target;       /* normalised SIP URI */
   gboolean anonymous;
   gboolean auto_answer;
+  /* a call made because the far end of @referred_from transferred us */
+  OhCall *referred_from;
+  const char *referred_by;
+  const char *replaces;
 } OhCallDial;
 
 OhCall       *oh_call_new_outgoing   (OhSip               *sip,
@@ -41,6 +45,16 @@ void          oh_call_ring           (OhCall              *self,
                                       gboolean             waiting);
 void          oh_call_hold           (OhCall              *self,
                                       gboolean             hold);
+void          oh_call_answer         (OhCall              *self);
+void          oh_call_transfer       (OhCall              *self,
+                                      GDBusMethodInvocation *invocation,
+                                      const char          *target,
+                                      OhCall              *replaces);
+void          oh_call_decline_referral (OhCall            *self,
+                                      guint                status,
+                                      const char          *phrase);
+void          oh_call_replace        (OhCall              *self,
+                                      OhCall              *old);
 void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,

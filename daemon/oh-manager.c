@@ -183,6 +183,11 @@ on_taking_line (OhCall *call, OhManager *self)
       oh_call_hold (self->calls->pdata[i], TRUE);
 }
 
+static void on_referred (OhCall *call, const char *target, const char *referred_by, const char *replaces,
+                         OhManager *self);
+static gboolean handle_transfer_to_call (OhDbusCall *dbus, GDBusMethodInvocation *invocation,
+                                         const char *other_path, OhManager *self);
+
 /* Put a call of the list on the bus. */
 static void
 publish_call (OhManager *self, OhCall *call)
@@ -193,6 +198,8 @@ publish_call (OhManager *self, OhCall *call)
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
   g_signal_connect_object (call, "notify::state", G_CALLBACK (update_alerting), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (call, "taking-line", G_CALLBACK (on_taking_line), self, 0);
+  g_signal_connect_object (call, "referred", G_CALLBACK (on_referred), self, 0);
+  g_signal_connect_object (call, "handle-transfer-to-call", G_CALLBACK (handle_transfer_to_call), self, 0);
   update_alerting (self);
   sync_lists (self);
   properties = g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (call));
@@ -225,10 +232,11 @@ publish_dialed (Dialed *d)
   g_signal_handlers_disconnect_by_data (d->call, d);
   g_clear_handle_id (&d->bound, g_source_remove);
   publish_call (d->self, d->call);
-  oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
+  if (d->invocation)
+    oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
   g_object_unref (d->self);
   g_object_unref (d->call);
-  g_object_unref (d->invocation);
+  g_clear_object (&d->invocation);
   g_free (d);
 }
 
@@ -241,6 +249,30 @@ on_publish_bound (gpointer data)
   d->bound = 0;
   publish_dialed (d);
   return G_SOURCE_REMOVE;
+}
+
+/* Place an outgoing call and put it on the bus once its INVITE is out;
+ * then complete @invocation (Dial) if there is one. */
+static OhCall *
+place_call (OhManager *self, OhAccount *account, const OhCallDial *dial, GDBusMethodInvocation *invocation,
+            GError **error)
+{
+  OhCall *call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, dial, error);
+  Dialed *d;
+
+  if (!call)
+    return NULL;
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", dial->target,
+               account ? oh_account_get_path (account) : "/");
+  g_ptr_array_add (self->calls, call);
+  d = g_new0 (Dialed, 1);
+  d->self = g_object_ref (self);
+  d->call = g_object_ref (call);
+  d->invocation = invocation ? g_object_ref (invocation) : NULL;
+  g_signal_connect_swapped (call, "invite-sent", G_CALLBACK (publish_dialed), d);
+  g_signal_connect_swapped (call, "finished", G_CALLBACK (publish_dialed), d);
+  d->bound = g_timeout_add (PUBLISH_BOUND_MS, on_publish_bound, d);
+  return call;
 }
 
 static guint
@@ -262,7 +294,6 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   OhAccount *account = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
-  OhCall *call;
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -326,22 +357,62 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
 
   dial.target = uri;
   on_taking_line (NULL, self);
-  call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, &dial, &error);
-  if (!call) {
+  if (!place_call (self, account, &dial, invocation, &error))
     g_dbus_method_invocation_return_gerror (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", uri, account_path);
-  g_ptr_array_add (self->calls, call);
-  {
-    Dialed *d = g_new0 (Dialed, 1);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
-    d->self = g_object_ref (self);
-    d->call = g_object_ref (call);
-    d->invocation = g_object_ref (invocation);
-    g_signal_connect_swapped (call, "invite-sent", G_CALLBACK (publish_dialed), d);
-    g_signal_connect_swapped (call, "finished", G_CALLBACK (publish_dialed), d);
-    d->bound = g_timeout_add (PUBLISH_BOUND_MS, on_publish_bound, d);
+static OhCall *
+find_call (OhManager *self, const char *path)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    if (g_str_equal (oh_call_get_path (self->calls->pdata[i]), path))
+      return self->calls->pdata[i];
+  return NULL;
+}
+
+/* The far end of @call transferred us: call the target from the same
+ * account; the new call ends @call once it is up. */
+static void
+on_referred (OhCall *call, const char *target, const char *referred_by, const char *replaces, OhManager *self)
+{
+  OhAccount *account = find_account (self, oh_dbus_call_get_account (OH_DBUS_CALL (call)));
+  OhCallDial dial = { .target = target, .referred_from = call, .referred_by = referred_by, .replaces = replaces };
+  g_autoptr(GError) error = NULL;
+
+  if (live_calls (self) >= oh_config_get_settings (self->config)->max_calls) {
+    oh_call_decline_referral (call, 486, "Busy Here");
+    return;
+  }
+  if (!place_call (self, account, &dial, NULL, &error)) {
+    oh_log_call (G_LOG_LEVEL_WARNING, call, oh_call_get_path (call), "cannot follow the transfer: %s",
+                 error->message);
+    oh_call_decline_referral (call, 500, "Server Internal Error");
+  }
+}
+
+static gboolean
+handle_transfer_to_call (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *other_path,
+                         OhManager *self)
+{
+  OhCall *call = OH_CALL (dbus);
+  OhCall *other = find_call (self, other_path);
+
+  if (!other || other == call || oh_call_is_over (other)) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, other ? OH_ERROR_INVALID_ARGUMENTS : OH_ERROR_NOT_FOUND,
+                                           "%s is not another call in progress", other_path);
+  } else if (!g_str_equal (oh_dbus_call_get_state (dbus), "active") &&
+             !g_str_equal (oh_dbus_call_get_state (dbus), "held")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "only an answered call can be transferred; this one is %s",
+                                           oh_dbus_call_get_state (dbus));
+  } else if (!g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "active") &&
+             !g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "held")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "the call to transfer to must be answered; %s is %s", other_path,
+                                           oh_dbus_call_get_state (OH_DBUS_CALL (other)));
+  } else {
+    oh_call_transfer (call, invocation, oh_dbus_call_get_remote_uri (OH_DBUS_CALL (other)), other);
   }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -461,6 +532,15 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
   }
   oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "incoming from %s to '%s'",
                incoming->remote_uri, incoming->request_user);
+  if (incoming->replaces) {
+    /* attended transfer: the new call takes the old one's place at once */
+    OhCall *old = incoming->replaces;
+
+    oh_call_replace (call, old);
+    oh_call_answer (call);
+    add_call (self, call);
+    return;
+  }
   /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
       live_calls (self) >= oh_config_get_settings (self->config)->max_calls ||

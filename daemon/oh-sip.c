@@ -61,6 +61,8 @@ struct _OhSipHandle {
   /* the last SDP each side sent, in the nua handle's home */
   sdp_session_t *local_sdp;
   sdp_session_t *remote_sdp;
+  sip_event_t *refer_event; /* of the REFER we took, for the NOTIFYs; nh's home */
+  gboolean referring;       /* our REFER has no final news yet */
 };
 
 struct _OhSip {
@@ -482,6 +484,94 @@ on_info (OhSipHandle *h, const sip_t *sip)
 }
 
 static void
+emit_transfer (OhSipHandle *h, guint status, const char *phrase, gboolean final)
+{
+  OhSipEvent event = { .type = OH_SIP_EVENT_TRANSFER, .status = status, .phrase = phrase, .final = final };
+
+  if (!h->referring)
+    return;
+  h->referring = !final;
+  emit (h, &event);
+}
+
+/* nua's answer to our REFER: 202 Accepted, then the news come by NOTIFY */
+static void
+on_refer_response (OhSipHandle *h, int status, const char *phrase)
+{
+  if (status >= 300)
+    emit_transfer (h, (guint) status, phrase, TRUE);
+}
+
+/* A NOTIFY of the refer event: a message/sipfrag "SIP/2.0 180 Ringing". */
+static void
+on_refer_notify (OhSipHandle *h, const sip_t *sip, tagi_t tags[])
+{
+  int substate = nua_substate_active;
+  g_autofree char *body = NULL;
+  g_auto(GStrv) words = NULL;
+  guint status = 0;
+
+  if (!sip || !sip->sip_event || g_ascii_strcasecmp (sip->sip_event->o_type, "refer") != 0)
+    return;
+  tl_gets (tags, NUTAG_SUBSTATE_REF (substate), TAG_END ());
+  if (sip->sip_payload)
+    body = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  if (body) {
+    words = g_strsplit (g_strchomp (g_strdelimit (body, "\r\n", '\0')), " ", 3);
+    if (words[0] && g_ascii_strncasecmp (words[0], "SIP/", 4) == 0 && words[1])
+      status = (guint) g_ascii_strtoull (words[1], NULL, 10);
+  }
+  if (status < 100 || status > 699)
+    status = 0;
+  emit_transfer (h, status, status && words[2] ? words[2] : NULL,
+                 status >= 200 || substate == nua_substate_terminated);
+}
+
+/* A REFER in one of our calls: nua took it (202); the owner calls the target
+ * or says why not with oh_sip_refer_failed(). */
+static void
+on_refer_request (OhSipHandle *h, const sip_t *sip, tagi_t tags[])
+{
+  OhSipEvent event = { .type = OH_SIP_EVENT_REFERRED };
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  const sip_event_t *refer_event = NULL;
+  const sip_referred_by_t *by = NULL;
+  url_t *target;
+  char *headers = NULL;
+  g_autofree char *replaces = NULL;
+
+  tl_gets (tags, NUTAG_REFER_EVENT_REF (refer_event), SIPTAG_REFERRED_BY_REF (by), TAG_END ());
+  if (refer_event) {
+    if (h->refer_event)
+      su_free (nua_handle_home (h->nh), h->refer_event);
+    h->refer_event = sip_event_dup (nua_handle_home (h->nh), refer_event);
+  }
+  target = sip && sip->sip_refer_to ? url_hdup (home, sip->sip_refer_to->r_url) : NULL;
+  if (!target || (target->url_type != url_sip && target->url_type != url_sips) || !target->url_host) {
+    oh_sip_refer_notify (h, 400, "Bad Refer-To");
+    su_home_deinit (home);
+    return;
+  }
+  /* <sip:c@host?Replaces=...>: the header goes into our INVITE, not the URI */
+  if (target->url_headers)
+    headers = url_query_as_header_string (home, target->url_headers);
+  for (char *line = headers; line && *line; ) {
+    char *end = strchr (line, '\n');
+    if (end)
+      *end = '\0';
+    if (g_ascii_strncasecmp (line, "Replaces:", 9) == 0)
+      replaces = g_strstrip (g_strdup (line + 9));
+    line = end ? end + 1 : NULL;
+  }
+  target->url_headers = NULL;
+  event.refer_to = url_as_string (home, target);
+  event.referred_by = by ? sip_header_as_string (home, (const sip_header_t *) by) : NULL;
+  event.replaces = replaces;
+  emit (h, &event);
+  su_home_deinit (home);
+}
+
+static void
 on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
 {
   OhSipHandle *h = handle_new (self, KIND_CALL, NULL);
@@ -522,6 +612,21 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   incoming.source = source;
   if (sip_alert_info (sip))
     incoming.alert_info = sip_header_as_string (home, (const sip_header_t *) sip_alert_info (sip));
+  if (sip->sip_replaces) {
+    /* attended transfer: this call takes the place of one of ours */
+    nua_handle_t *replaced = nua_handle_by_replaces (self->nua, sip->sip_replaces);
+    OhSipHandle *old = replaced ? nua_handle_magic (replaced) : NULL;
+
+    incoming.replaces = old && old->kind == KIND_CALL && !old->ended ? old->owner : NULL;
+    if (replaced)
+      nua_handle_unref (replaced);
+    if (!incoming.replaces) {
+      nua_respond (nh, SIP_481_NO_TRANSACTION, TAG_END ());
+      handle_destroy (h);
+      su_home_deinit (home);
+      return;
+    }
+  }
   self->dispatching = h;
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
   self->dispatching = NULL;
@@ -575,6 +680,15 @@ dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handl
     break;
   case nua_i_info:
     on_info (h, sip);
+    break;
+  case nua_r_refer:
+    on_refer_response (h, status, phrase);
+    break;
+  case nua_i_notify:
+    on_refer_notify (h, sip, tags);
+    break;
+  case nua_i_refer:
+    on_refer_request (h, sip, tags);
     break;
   case nua_i_bye:
     emit_ended (h, TRUE, FALSE);
@@ -886,6 +1000,8 @@ oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
               TAG_IF (invite->anonymous, SIPTAG_PRIVACY_STR ("id")),
               TAG_IF (call_info, SIPTAG_CALL_INFO_STR (call_info)),
               TAG_IF (invite->auto_answer, SIPTAG_HEADER_STR ("Answer-Mode: Auto")),
+              TAG_IF (invite->referred_by, SIPTAG_REFERRED_BY_STR (invite->referred_by)),
+              TAG_IF (invite->replaces, SIPTAG_REPLACES_STR (invite->replaces)),
               TAG_END ());
   return h;
 }
@@ -943,6 +1059,54 @@ oh_sip_hold (OhSipHandle *h, gboolean hold)
   h->hold = hold;
   g_clear_handle_id (&h->glare_retry, g_source_remove);
   send_reinvite (h);
+}
+
+/* Transfer the call's far end to @target (REFER, RFC 3515); with @replaces,
+ * to take the place of that call's dialog (attended transfer, RFC 3891).
+ * The news come as TRANSFER events. */
+void
+oh_sip_refer (OhSipHandle *h, const char *target, const char *referred_by, OhSipHandle *replaces)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  g_autofree char *refer_to = NULL;
+  g_autofree char *by = g_strdup_printf ("<%s>", referred_by);
+
+  g_return_if_fail (h && h->kind == KIND_CALL && h->answered);
+
+  if (replaces) {
+    sip_replaces_t *rp = nua_handle_make_replaces (replaces->nh, home, 0);
+    char *value = rp ? sip_header_as_string (home, (const sip_header_t *) rp) : NULL;
+    g_autofree char *escaped = value ? g_uri_escape_string (value, NULL, FALSE) : NULL;
+
+    refer_to = escaped ? g_strdup_printf ("<%s?Replaces=%s>", target, escaped) : NULL;
+  }
+  if (!refer_to)
+    refer_to = g_strdup_printf ("<%s>", target);
+  h->referring = TRUE;
+  nua_refer (h->nh,
+             SIPTAG_REFER_TO_STR (refer_to),
+             TAG_IF (referred_by, SIPTAG_REFERRED_BY_STR (by)),
+             TAG_END ());
+  su_home_deinit (home);
+}
+
+/* How the call a REFER we took made goes (RFC 3515 NOTIFY, message/sipfrag):
+ * a final @status (>= 200) ends the subscription. We send these ourselves:
+ * nua's own (NUTAG_NOTIFY_REFER) reports a 407 challenge as the end. */
+void
+oh_sip_refer_notify (OhSipHandle *h, guint status, const char *phrase)
+{
+  g_autofree char *frag = g_strdup_printf ("SIP/2.0 %u %s\r\n", status, phrase ? phrase : "");
+
+  g_return_if_fail (h && h->kind == KIND_CALL);
+  if (!h->refer_event || h->ended)
+    return;
+  nua_notify (h->nh,
+              NUTAG_SUBSTATE (status >= 200 ? nua_substate_terminated : nua_substate_active),
+              SIPTAG_EVENT (h->refer_event),
+              SIPTAG_CONTENT_TYPE_STR ("message/sipfrag;version=2.0"),
+              SIPTAG_PAYLOAD_STR (frag),
+              TAG_END ());
 }
 
 void
@@ -1026,6 +1190,14 @@ oh_sip_handle_free (OhSipHandle *h)
     h->doomed = TRUE;
   else
     handle_destroy (h);
+}
+
+/* The standard reason phrase of a SIP status ("Busy Here"), or "". */
+const char *
+oh_sip_status_phrase (guint status)
+{
+  const char *phrase = sip_status_phrase ((int) status);
+  return phrase ? phrase : "";
 }
 
 gboolean

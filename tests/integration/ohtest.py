@@ -1462,6 +1462,43 @@ def _short_iface(iface):
     return iface if '.' in iface else f'org.offhook.Phone1.{iface}'
 
 
+class PendingCall:
+    """A D-Bus method call in flight (Phone.call_async)."""
+
+    def __init__(self, phone, path, iface, method, args, timeout):
+        self.what = f'{_short_iface(iface)}.{method}'
+        self.done = False
+        self.value = None
+        self.err = None
+        phone.conn.call(BUS_NAME, _short_path(path), _short_iface(iface), method, args, None,
+                        Gio.DBusCallFlags.NO_AUTO_START, int(timeout * 1000), None, self._finish)
+
+    def _finish(self, conn, res):
+        try:
+            reply = conn.call_finish(res)
+            self.value = tuple(reply.unpack()) if reply is not None else ()
+        except GLib.Error as e:
+            self.err = (Gio.DBusError.get_remote_error(e) or str(e.domain),
+                        re.sub(r'^GDBus\.Error:[^ ]+: ', '', e.message))
+        self.done = True
+
+    def _wait(self, timeout):
+        if not _iterate_until(lambda: self.done, timeout):
+            raise TestFailure(f'{self.what} did not answer within {timeout} s')
+
+    def result(self, timeout):
+        """The reply's values; TestFailure if it failed or is late."""
+        self._wait(timeout)
+        if self.err:
+            raise TestFailure(f'{self.what} failed: {self.err[0]}: {self.err[1]}')
+        return self.value
+
+    def error(self, timeout):
+        """(error name, message), or None if the call succeeded."""
+        self._wait(timeout)
+        return self.err
+
+
 class Phone:
     """The real offhookd on a private bus and a private PulseAudio."""
 
@@ -1577,6 +1614,12 @@ class Phone:
             BUS_NAME, _short_path(path), _short_iface(iface), method, args,
             None, Gio.DBusCallFlags.NO_AUTO_START, int(timeout * 1000), None)
         return tuple(reply.unpack()) if reply is not None else ()
+
+    def call_async(self, path, iface, method, args, signature, timeout=30):
+        """Start a method call that answers later (e.g. Transfer); the
+        PendingCall's result()/error() wait for its answer."""
+        return PendingCall(self, path, iface, method,
+                           GLib.Variant(f'({signature})', tuple(args)), timeout)
 
     def get(self, path, iface, prop):
         return self.call(path, 'org.freedesktop.DBus.Properties', 'Get',
