@@ -39,6 +39,7 @@ struct _OhCall {
   OhRtpPorts *ports;
   const OhMediaApi *media_api;
   OhMediaSession *media;    /* from the first answer or early media on */
+  OhMediaMixer *mixer;      /* in a local conference (Multiparty) */
   char *proxy;              /* the proxy the INVITE went through */
   OhSipInvite invite;       /* kept for a retry through a backup proxy */
   OhSipMedia local;
@@ -164,6 +165,7 @@ disconnect (OhCall *self, const char *reason, guint status)
   }
   if (self->media)
     self->media_api->stop (self->media);
+  g_clear_object (&self->mixer);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
   oh_tones_stop (self->tones, self);
   failure_tone (self, reason);
@@ -388,6 +390,8 @@ on_media (OhCall *self, const OhSipEvent *event)
                                                 oh_audio_get_source (audio), oh_audio_get_sink (audio));
     g_signal_connect (self->media, "dtmf-received", G_CALLBACK (on_media_dtmf), self);
     g_signal_connect (self->media, "flowing", G_CALLBACK (on_media_flowing), self);
+    if (self->mixer)
+      self->media_api->set_mixer (self->media, self->mixer);
   }
   if (!self->media_api->start (self->media, &params, &error)) {
     oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "%s", error->message);
@@ -719,6 +723,7 @@ oh_call_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_object (&self->transfer_replaces);
   g_clear_object (&self->referred_from);
+  g_clear_object (&self->mixer);
   G_OBJECT_CLASS (oh_call_parent_class)->dispose (object);
 }
 
@@ -1027,4 +1032,20 @@ oh_call_replace (OhCall *self, OhCall *old)
   oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "replaces %s", old->path);
   old->local_reason = "transferred";
   oh_sip_hangup (old->handle);
+}
+
+/* Join the local conference @mixer (made by the media module), or leave it
+ * (NULL): Multiparty follows. */
+void
+oh_call_set_mixer (OhCall *self, OhMediaMixer *mixer)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (is_over (self) || self->mixer == mixer)
+    return;
+  g_set_object (&self->mixer, mixer);
+  oh_dbus_call_set_multiparty (OH_DBUS_CALL (self), mixer != NULL);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s the conference", mixer ? "joins" : "leaves");
+  if (self->media)
+    self->media_api->set_mixer (self->media, mixer);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "oh-account.h"
+#include "media/oh-media-mixer.h"
 #include "oh-config.h"
 #include "oh-dbus-generated.h"
 #include "oh-sip.h"
@@ -55,6 +56,8 @@ void          oh_call_decline_referral (OhCall            *self,
                                       const char          *phrase);
 void          oh_call_replace        (OhCall              *self,
                                       OhCall              *old);
+void          oh_call_set_mixer      (OhCall              *self,
+                                      OhMediaMixer        *mixer);
 void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,

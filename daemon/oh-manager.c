@@ -10,6 +10,7 @@
 #include "oh-dialplan.h"
 #include "oh-error.h"
 #include "oh-log.h"
+#include "oh-media-loader.h"
 #include "oh-tones.h"
 
 #define CALL_LINGER_S 3
@@ -35,6 +36,7 @@ struct _OhManager {
   gboolean ringing;         /* the ringer rings */
   gboolean beeping;         /* the call-waiting tone plays (its owner: this field) */
   gboolean alerting;        /* update_alerting() runs */
+  OhMediaMixer *mixer;      /* the local conference, while there is one */
 };
 
 G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
@@ -150,6 +152,88 @@ update_alerting (OhManager *self)
 }
 
 static gboolean
+in_conference (OhCall *call)
+{
+  return call && !oh_call_is_over (call) && oh_dbus_call_get_multiparty (OH_DBUS_CALL (call));
+}
+
+/* Only one call is talked to, or one conference: the others go on hold. */
+static void
+on_taking_line (OhCall *call, OhManager *self)
+{
+  for (guint i = 0; i < self->calls->len; i++) {
+    OhCall *other = self->calls->pdata[i];
+    if (other != call && !(in_conference (call) && in_conference (other)))
+      oh_call_hold (other, TRUE);
+  }
+}
+
+/* A conference of one is an ordinary call again. */
+static void
+update_conference (OhManager *self)
+{
+  guint members = 0;
+
+  for (guint i = 0; i < self->calls->len; i++)
+    members += in_conference (self->calls->pdata[i]);
+  if (members >= 2 || !self->mixer)
+    return;
+  for (guint i = 0; i < self->calls->len; i++)
+    oh_call_set_mixer (self->calls->pdata[i], NULL);
+  g_clear_object (&self->mixer);
+}
+
+static gboolean
+handle_conference (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char * const *paths)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  g_autoptr(GPtrArray) calls = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const OhMediaApi *media;
+
+  for (guint i = 0; paths[i]; i++) {
+    OhCall *call = NULL;
+    const char *state;
+
+    for (guint c = 0; c < self->calls->len && !call; c++)
+      if (g_str_equal (oh_call_get_path (self->calls->pdata[c]), paths[i]))
+        call = self->calls->pdata[c];
+    if (!call) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_FOUND, "there is no call %s",
+                                             paths[i]);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    state = oh_dbus_call_get_state (OH_DBUS_CALL (call));
+    if (!g_str_equal (state, "active") && !g_str_equal (state, "held")) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                             "only answered calls can be joined; %s is %s", paths[i], state);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!g_ptr_array_find (calls, call, NULL))
+      g_ptr_array_add (calls, call);
+  }
+  if (calls->len < 2) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                                   "a conference needs at least two different calls");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  media = oh_media_loader_get (&error);
+  if (!media) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!self->mixer)
+    self->mixer = media->mixer_new ();
+  /* members first, so that resuming one does not hold another */
+  for (guint i = 0; i < calls->len; i++)
+    oh_call_set_mixer (calls->pdata[i], self->mixer);
+  for (guint i = 0; i < calls->len; i++)
+    oh_call_hold (calls->pdata[i], FALSE);
+  oh_dbus_manager_complete_conference (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 remove_call (gpointer data)
 {
   OhCall *call = data;
@@ -169,19 +253,12 @@ on_call_finished (OhCall *call, OhManager *self)
 {
   if (g_object_get_data (G_OBJECT (call), "oh-manager"))
     return;   /* already on its way out */
+  update_conference (self);
   g_object_set_data (G_OBJECT (call), "oh-manager", self);
   g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, CALL_LINGER_S, remove_call,
                               g_object_ref (call), g_object_unref);
 }
 
-/* Only one call is talked to: the others go on hold. */
-static void
-on_taking_line (OhCall *call, OhManager *self)
-{
-  for (guint i = 0; i < self->calls->len; i++)
-    if (self->calls->pdata[i] != call)
-      oh_call_hold (self->calls->pdata[i], TRUE);
-}
 
 static void on_referred (OhCall *call, const char *target, const char *referred_by, const char *replaces,
                          OhManager *self);
@@ -704,6 +781,7 @@ oh_manager_dispose (GObject *object)
   g_clear_object (&self->objects);
   g_clear_object (&self->sip);
   g_clear_object (&self->tones);
+  g_clear_object (&self->mixer);
   g_clear_object (&self->audio);
   g_clear_object (&self->config);
   G_OBJECT_CLASS (oh_manager_parent_class)->dispose (object);
@@ -738,7 +816,7 @@ oh_manager_init (OhManager *self)
   g_signal_connect (self, "handle-add-account", G_CALLBACK (handle_add_account), NULL);
   g_signal_connect (self, "handle-remove-account", G_CALLBACK (handle_remove_account), NULL);
   g_signal_connect (self, "handle-hangup-all", G_CALLBACK (handle_hangup_all), NULL);
-  g_signal_connect (self, "handle-conference", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-conference", G_CALLBACK (handle_conference), NULL);
   g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_play_tone), NULL);
   g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_stop_tone), NULL);
   g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (handle_match_dial_plan), NULL);

@@ -15,6 +15,8 @@ typedef struct {
   __typeof__ (oh_media_session_set_sending) *set_sending;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
   __typeof__ (oh_ringtone_decode) *decode_ringtone;
+  __typeof__ (oh_media_mixer_new) *mixer_new;
+  __typeof__ (oh_media_session_set_mixer) *set_mixer;
 } OhMediaApi;
 
 const OhMediaApi *oh_media_loader_get (GError **error);

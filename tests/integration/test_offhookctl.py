@@ -8,8 +8,7 @@ offhookctl reaches B; a second call B refuses. Along the way: usage errors
 exit 2, an unknown call or account 4, hold and resume (B sees RemoteHeld),
 resuming an active call 1 with the daemon's InvalidState on stderr, the
 a transfer to a user nobody registered 1 with the daemon's Failed (the call
-stays held), the daemon's NotSupported (conference) 5 with the error name on
-stderr, no history 6,
+stays held), a conference of one call 1 with the daemon's InvalidArguments, no history 6,
 a call ended unanswered 7, no daemon 3. `monitor --json` runs the whole
 time; its lines are parsed, must show the calls' states in order, and must
 survive the daemon stopping and starting again.
@@ -31,9 +30,8 @@ from ohtest import check, ok  # noqa: E402
 ohtest.isolate()
 
 CTL = os.environ.get('OFFHOOKCTL')
-NOT_SUPPORTED = 'org.offhook.Phone1.Error.NotSupported'
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_DAEMON, EXIT_NOT_FOUND = 1, 2, 3, 4
-EXIT_NOT_SUPPORTED, EXIT_NO_HISTORY, EXIT_CALL_ENDED = 5, 6, 7
+EXIT_NO_HISTORY, EXIT_CALL_ENDED = 6, 7
 
 
 def ctl_env(extra=None):
@@ -280,9 +278,9 @@ def answered_call(a, b, bus, fx):
     r = ctl(bus, 'transfer', number, '--to-call', number, expect=EXIT_FAILED)
     check('org.offhook.Phone1.Error.InvalidArguments' in r.stderr,
           f'transfer to the same call: the daemon\'s InvalidArguments ({r.stderr.strip()})')
-    r = ctl(bus, 'conference', number, number, expect=EXIT_NOT_SUPPORTED)
-    check(r.stderr.startswith('offhookctl: ' + NOT_SUPPORTED + ': '),
-          f'conference: the daemon\'s {NOT_SUPPORTED} on stderr')
+    r = ctl(bus, 'conference', number, number, expect=EXIT_FAILED)
+    check(r.stderr.startswith('offhookctl: org.offhook.Phone1.Error.InvalidArguments: '),
+          f'a conference of one call: the daemon\'s InvalidArguments on stderr ({r.stderr.strip()})')
     r = ctl(bus, 'hold', '99', expect=EXIT_NOT_FOUND)
     check('no call 99' in r.stderr, 'an unknown call number is named')
     ctl(bus, 'hangup', f'/org/offhook/Phone1/Call/{int(number) + 50}', expect=EXIT_NOT_FOUND)
