@@ -799,6 +799,10 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
                           NUTAG_AUTOANSWER (0),
                           NUTAG_AUTOALERT (0),
                           NUTAG_AUTOACK (1),
+                          /* every 1xx reliable (RFC 3262) to a caller that
+                           * supports 100rel, not only 183; our INVITEs say
+                           * Supported: 100rel and PRACK by themselves */
+                          NUTAG_EARLY_MEDIA (1),
                           NUTAG_ENABLEINVITE (1),
                           NUTAG_ALLOW ("INFO"),
                           NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
