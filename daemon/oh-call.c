@@ -244,6 +244,8 @@ on_ended (OhCall *self, const OhSipEvent *event)
 
   if (self->local_reason)
     disconnect (self, self->local_reason, self->local_status);
+  else if (event->expired)
+    disconnect (self, "session-expired", event->status);
   else if (event->cancelled)
     disconnect (self, "cancelled", 487);
   else if (event->by_remote || (answered && event->status < 300))

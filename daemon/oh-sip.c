@@ -54,6 +54,9 @@ struct _OhSipHandle {
   gboolean hold;        /* what it asks for */
   guint glare_retry;    /* a 491 is retried after this timer */
   gboolean ended;
+  gboolean bye_asked;   /* our owner hung up: any other BYE is the stack's own */
+  gboolean stack_error; /* the stack gave up on a transaction (no ACK, no PRACK) */
+  gboolean expired;     /* the session timer ended the call */
   gboolean doomed;      /* freed by its owner while its event was being handled */
   guint final_status;
   char *final_phrase;
@@ -232,6 +235,7 @@ emit_ended (OhSipHandle *h, gboolean by_remote, gboolean cancelled)
     .local = h->final_local,
     .by_remote = by_remote,
     .cancelled = cancelled,
+    .expired = h->expired && !by_remote,
   };
 
   if (h->ended)
@@ -324,6 +328,29 @@ on_reinvite_response (OhSipHandle *h, int status, const char *phrase)
   emit (h, &event);
 }
 
+/* An answered call got a failure to an INVITE that is not our hold or
+ * resume: the stack's session refresh (RFC 4028). If the stack ends the call
+ * for it, the session expired. */
+static void
+on_refresh_failed (OhSipHandle *h)
+{
+  h->expired = TRUE;
+}
+
+/* A BYE the owner did not ask for, in an answered call: the stack ends the
+ * session because the far end, as refresher, let it expire (RFC 4028 10),
+ * unless it gave up on an ACK or PRACK before. */
+static void
+on_bye_response (OhSipHandle *h)
+{
+  if (h->bye_asked || !h->answered || h->stack_error || h->sip->shutting_down || h->expired)
+    return;
+  h->expired = TRUE;
+  h->final_status = 408;
+  g_free (h->final_phrase);
+  h->final_phrase = g_strdup ("Session Timer Expired");
+}
+
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
@@ -367,6 +394,8 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
       on_reinvite_response (h, status, phrase);
       return;
     }
+    if (status >= 300 && h->answered)
+      on_refresh_failed (h);
     if (status >= 300) {
       /* Reported once the dialog is over, in ENDED. */
       h->final_status = (guint) status;
@@ -693,6 +722,13 @@ dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handl
   case nua_i_bye:
     emit_ended (h, TRUE, FALSE);
     break;
+  case nua_r_bye:
+    on_bye_response (h);
+    break;
+  case nua_i_error:
+  case nua_i_media_error:
+    h->stack_error = TRUE;
+    break;
   case nua_i_cancel:
     h->final_status = 487;
     emit_ended (h, TRUE, TRUE);
@@ -804,6 +840,10 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
                            * Supported: 100rel and PRACK by themselves */
                           NUTAG_EARLY_MEDIA (1),
                           NUTAG_ENABLEINVITE (1),
+                          /* RFC 4028: asked for in our INVITEs, negotiated in
+                           * our answers; the refresher re-INVITEs halfway */
+                          NUTAG_SESSION_TIMER (settings->session_expires),
+                          NUTAG_MIN_SE (settings->min_se),
                           NUTAG_ALLOW ("INFO"),
                           NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
                           NUTAG_KEEPALIVE (0),
@@ -1134,8 +1174,10 @@ oh_sip_hangup (OhSipHandle *h)
     return;
   if (h->outgoing && !h->answered)
     nua_cancel (h->nh, TAG_END ());
-  else if (h->answered)
+  else if (h->answered) {
+    h->bye_asked = TRUE;
     nua_bye (h->nh, TAG_END ());
+  }
   else
     oh_sip_respond (h, SIP_486_BUSY_HERE, NULL);
 }

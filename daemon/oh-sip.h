@@ -35,6 +35,9 @@ typedef struct {
   gboolean auth_failed;     /* the credentials were refused or are missing */
   gboolean by_remote;       /* ENDED: the other side sent BYE or CANCEL */
   gboolean cancelled;       /* ENDED: the caller cancelled before an answer */
+  gboolean expired;         /* ENDED: the session timer ran out (RFC 4028): our
+                             * refresh failed (status: its answer, 408 when none
+                             * came) or the far end's did not come (408) */
   guint expires;            /* REGISTER: seconds the binding lasts */
   const char *remote_name;  /* PROGRESS 2xx: P-Asserted-Identity or To display name */
   /* MEDIA: the negotiated stream */
