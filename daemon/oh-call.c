@@ -418,6 +418,21 @@ on_media (OhCall *self, const OhSipEvent *event)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
 }
 
+/* An 18x or 2xx of an outgoing call named the party: P-Asserted-Identity,
+ * Remote-Party-ID or To (after forwarding not the one dialled). */
+static void
+on_remote_identity (OhCall *self, const OhSipEvent *event)
+{
+  OhDbusCall *dbus = OH_DBUS_CALL (self);
+
+  if (event->remote_name && *event->remote_name &&
+      !g_str_equal (event->remote_name, oh_dbus_call_get_remote_name (dbus)))
+    oh_dbus_call_set_remote_name (dbus, event->remote_name);
+  if (event->remote_uri && *event->remote_uri &&
+      !g_str_equal (event->remote_uri, oh_dbus_call_get_remote_uri (dbus)))
+    oh_dbus_call_set_remote_uri (dbus, event->remote_uri);
+}
+
 static void
 on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent *event, OhCall *self)
 {
@@ -434,8 +449,7 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
       set_state (self, "alerting");
     if (event->status >= 180 && event->status < 200 && !self->early_media)
       oh_tones_play (self->tones, self, "ringback", 0, NULL);
-    else if (event->status >= 200 && event->status < 300 && event->remote_name)
-      oh_dbus_call_set_remote_name (dbus, event->remote_name);
+    on_remote_identity (self, event);
     break;
   case OH_SIP_EVENT_SENT:
     if (!self->invite_sent) {

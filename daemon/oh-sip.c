@@ -328,6 +328,71 @@ on_reinvite_response (OhSipHandle *h, int status, const char *phrase)
   emit (h, &event);
 }
 
+#define ANONYMOUS_NAME "Anonymous"
+
+static gboolean
+is_anonymous_url (const url_t *url)
+{
+  return url && ((url->url_user && g_ascii_strcasecmp (url->url_user, "anonymous") == 0) ||
+                 (url->url_host && g_ascii_strcasecmp (url->url_host, "anonymous.invalid") == 0));
+}
+
+/* Privacy: id (RFC 3325) or user (RFC 3323): the party hides who it is. */
+static gboolean
+asks_privacy (const sip_t *sip)
+{
+  const sip_privacy_t *privacy = sip_privacy (sip);
+
+  for (const msg_param_t *v = privacy ? privacy->priv_values : NULL; v && *v; v++)
+    if (g_ascii_strcasecmp (*v, "id") == 0 || g_ascii_strcasecmp (*v, "user") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The Remote-Party-ID of @party: "calling" in a request, "called" in a
+ * response; one without a party parameter stands for either. */
+static const sip_remote_party_id_t *
+find_rpid (const sip_t *sip, const char *party)
+{
+  for (const sip_remote_party_id_t *r = sip_remote_party_id (sip); r; r = r->rpid_next)
+    if (!r->rpid_party || g_ascii_strcasecmp (r->rpid_party, party) == 0)
+      return r;
+  return NULL;
+}
+
+/* Who the other party is, from @sip: P-Asserted-Identity, then
+ * Remote-Party-ID of @party, then @addr (From of a request, To of a
+ * response). A party that hides (Privacy: id or user, an anonymous URI, an
+ * RPID privacy other than off) is named "Anonymous" and keeps the URI of
+ * @addr. The URI of @addr only counts for a request: a response's To is
+ * what we dialled. Neither is ever NULL; "" when none. */
+static void
+remote_identity (const sip_t *sip, const sip_addr_t *addr, const char *party, char **name, char **uri)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  const sip_p_asserted_identity_t *paid = sip_p_asserted_identity (sip);
+  const sip_remote_party_id_t *rpid = find_rpid (sip, party);
+  const url_t *url = addr && sip->sip_request ? addr->a_url : NULL;
+  const char *display = addr ? addr->a_display : NULL;
+  gboolean hidden = asks_privacy (sip) || (addr && is_anonymous_url (addr->a_url)) ||
+                    (!paid && rpid && rpid->rpid_privacy && g_ascii_strcasecmp (rpid->rpid_privacy, "off") != 0);
+
+  if (hidden) {
+    display = ANONYMOUS_NAME;
+  } else if (paid) {
+    url = paid->paid_url;
+    display = paid->paid_display;
+  } else if (rpid) {
+    url = rpid->rpid_url;
+    display = rpid->rpid_display;
+  }
+  if (display && display[0] == '"')
+    display = msg_unquote_dup (home, display);
+  *name = g_strdup (display ? display : "");
+  *uri = g_strdup (url ? url_as_string (home, url) : "");
+  su_home_deinit (home);
+}
+
 /* An answered call got a failure to an INVITE that is not our hold or
  * resume: the stack's session refresh (RFC 4028). If the stack ends the call
  * for it, the session expired. */
@@ -354,6 +419,8 @@ on_bye_response (OhSipHandle *h)
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
+  g_autofree char *remote_name = NULL;
+  g_autofree char *remote_uri = NULL;
   OhSipEvent event = {
     .status = (guint) status,
     .phrase = phrase,
@@ -406,13 +473,11 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
     }
     if (status < 180 && status >= 100)
       return;
-    if (status >= 200 && sip) {
-      const sip_p_asserted_identity_t *paid = sip_p_asserted_identity (sip);
-      if (paid && paid->paid_display)
-        event.remote_name = paid->paid_display;
-      else if (sip->sip_to && sip->sip_to->a_display)
-        event.remote_name = sip->sip_to->a_display;
-    }
+    /* the party that answers may not be the one dialled (forwarding) */
+    if (sip && !h->answered)
+      remote_identity (sip, sip->sip_to, "called", &remote_name, &remote_uri);
+    event.remote_name = remote_name;
+    event.remote_uri = remote_uri;
     event.type = OH_SIP_EVENT_PROGRESS;
     emit (h, &event);
     break;
@@ -606,10 +671,9 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   OhSipHandle *h = handle_new (self, KIND_CALL, NULL);
   g_autofree char *remote_uri = NULL;
   g_autofree char *source = NULL;
-  const char *remote_name = NULL;
+  g_autofree char *remote_name = NULL;
   su_home_t home[1] = { SU_HOME_INIT (home) };
   OhSipIncoming incoming = { 0 };
-  const sip_p_asserted_identity_t *paid;
 
   h->nh = nh;
   nua_handle_bind (nh, h);
@@ -620,9 +684,7 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   }
   h->call_id = g_strdup (sip->sip_call_id->i_id);
 
-  paid = sip_p_asserted_identity (sip);
-  remote_uri = g_strdup (url_as_string (home, paid ? paid->paid_url : sip->sip_from->a_url));
-  remote_name = paid ? paid->paid_display : sip->sip_from->a_display;
+  remote_identity (sip, sip->sip_from, "calling", &remote_name, &remote_uri);
   if (sip->sip_via)
     source = g_strdup_printf ("%s:%s",
                               sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host,
@@ -630,7 +692,7 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
 
   incoming.call_id = h->call_id;
   incoming.remote_uri = remote_uri;
-  incoming.remote_name = remote_name ? remote_name : "";
+  incoming.remote_name = remote_name;
   /* a binding without a user part (other phones' registrations) leaves only To */
   if (sip->sip_request->rq_url->url_user)
     incoming.request_user = sip->sip_request->rq_url->url_user;

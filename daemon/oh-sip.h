@@ -39,7 +39,10 @@ typedef struct {
                              * refresh failed (status: its answer, 408 when none
                              * came) or the far end's did not come (408) */
   guint expires;            /* REGISTER: seconds the binding lasts */
-  const char *remote_name;  /* PROGRESS 2xx: P-Asserted-Identity or To display name */
+  const char *remote_name;  /* PROGRESS 18x/2xx of the first INVITE: P-Asserted-Identity,
+                             * Remote-Party-ID or To; "Anonymous" when it hides;
+                             * "" when none (NULL for re-INVITEs) */
+  const char *remote_uri;   /* their URI, likewise */
   /* MEDIA: the negotiated stream */
   const char *media_address;
   guint media_port;
