@@ -393,13 +393,13 @@ remote_identity (const sip_t *sip, const sip_addr_t *addr, const char *party, ch
   su_home_deinit (home);
 }
 
-/* An answered call got a failure to an INVITE that is not our hold or
- * resume: the stack's session refresh (RFC 4028). If the stack ends the call
- * for it, the session expired. */
+/* An answered call got the final answer to an INVITE that is not our hold
+ * or resume: the stack's session refresh (RFC 4028). If the stack ends the
+ * call after a failed one, the session expired. */
 static void
-on_refresh_failed (OhSipHandle *h)
+on_refresh_answered (OhSipHandle *h, int status)
 {
-  h->expired = TRUE;
+  h->expired = status >= 300;
 }
 
 /* A BYE the owner did not ask for, in an answered call: the stack ends the
@@ -461,8 +461,8 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
       on_reinvite_response (h, status, phrase);
       return;
     }
-    if (status >= 300 && h->answered)
-      on_refresh_failed (h);
+    if (status >= 200 && h->answered)
+      on_refresh_answered (h, status);
     if (status >= 300) {
       /* Reported once the dialog is over, in ENDED. */
       h->final_status = (guint) status;
