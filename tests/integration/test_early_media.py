@@ -57,14 +57,14 @@ with ohtest.Fixture('early-media', timeout=90) as fx:
     uas.wait_bound()
     dialled = []
     # from before the INVITE on: not even a blip of ringback may sound
-    samples = pulse.record(a.spk + '.monitor', 3.0, RATE, then=lambda: dialled.append(
+    samples = pulse.record(a.spk + '.monitor', 4.0, RATE, then=lambda: dialled.append(
         a.dial(f'sip:announcement@127.0.0.1:{uas.local_port}', account=GLib.Variant('o', '/'))))
     call = dialled[0]
     check(a.get(call, 'Call', 'State') == 'alerting', 'a reliable 183 with SDP makes the call alerting')
     heard = ohtest.tone_ms(samples, RATE, ANNOUNCEMENT_HZ, 0.2)
     ringback = ohtest.tone_ms(samples, RATE, RINGBACK_HZ, 0.2, block_ms=10)
     check(heard >= 1500, f'the far end\'s early audio ({ANNOUNCEMENT_HZ} Hz) plays '
-          f'while the call is alerting ({heard} ms of 3000)')
+          f'while the call is alerting ({heard} ms of 4000)')
     check(ringback == 0, f'no local ringback ({RINGBACK_HZ} Hz) at any time ({ringback} ms)')
     codec = a.get(call, 'Call', 'Codec')
 

@@ -31,7 +31,7 @@ with ohtest.Fixture('prack', timeout=60) as fx:
     for n, feature in enumerate(('Require', 'Supported')):
         added = a.watch_signal(None, 'Manager', 'CallAdded')
         uac = ohtest.Sipp(fx, 'uac-100rel.xml', name=f'uac-{feature.lower()}', timeout=20,
-                          args=['-s', 'alice', '-key', 'feature', feature, '-key', 'hold_ms', '500',
+                          args=['-s', 'alice', '-key', 'feature', feature, '-key', 'hold_ms', '2000',
                                 '-mi', '127.0.0.1', '-mp', str(16900 + 10 * n)],
                           remote=f'127.0.0.1:{PHONE_PORT}')
         call = added.wait(10)[0]
