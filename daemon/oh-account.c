@@ -926,6 +926,14 @@ oh_account_get_dtmf (OhAccount *self)
   return setting_string (self, "dtmf", "rfc4733");
 }
 
+/* Whether a second call may ring (as `waiting`) during a call, or gets 486. */
+gboolean
+oh_account_get_call_waiting (OhAccount *self)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), TRUE);
+  return setting_bool (self, "call-waiting", TRUE);
+}
+
 /* A call found @failed unreachable: move on to the next proxy (registration
  * follows) and return it, or NULL when every proxy was tried. */
 const char *

@@ -33,6 +33,7 @@ gboolean      oh_account_accepts_call_from (OhAccount *self,
 const char   *oh_account_get_password    (OhAccount   *self);
 const char * const *oh_account_get_codecs (OhAccount  *self);
 const char   *oh_account_get_dtmf        (OhAccount   *self);
+gboolean      oh_account_get_call_waiting (OhAccount  *self);
 const char   *oh_account_next_proxy      (OhAccount   *self,
                                           const char  *failed);
 

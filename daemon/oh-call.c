@@ -20,6 +20,8 @@
 
 enum {
   SIGNAL_INVITE_SENT,
+  SIGNAL_TAKING_LINE,
+  SIGNAL_REFERRED,
   SIGNAL_FINISHED,
   N_SIGNALS
 };
@@ -37,6 +39,7 @@ struct _OhCall {
   OhRtpPorts *ports;
   const OhMediaApi *media_api;
   OhMediaSession *media;    /* from the first answer or early media on */
+  OhMediaMixer *mixer;      /* in a local conference (Multiparty) */
   char *proxy;              /* the proxy the INVITE went through */
   OhSipInvite invite;       /* kept for a retry through a backup proxy */
   OhSipMedia local;
@@ -51,6 +54,17 @@ struct _OhCall {
   gboolean invite_sent;
   gboolean early_media;     /* the far end's audio plays before the answer */
   gboolean media_flowing;   /* the media session can send DTMF */
+  gboolean rung;            /* 180 Ringing went out */
+  gboolean hold_pending;    /* our hold or resume re-INVITE is out */
+  /* Transfer() or TransferToCall(): the REFER goes once the call is held */
+  GDBusMethodInvocation *transfer_request;
+  char *transfer_target;
+  OhCall *transfer_replaces; /* the consultation call of an attended transfer */
+  gboolean transfer_sent;
+  /* we were transferred: this call replaces that one once it is up */
+  OhCall *referred_from;
+  char *referred_by;
+  char *replaces;
   GDBusMethodInvocation *hold_request; /* Hold() or Resume() waiting for the answer */
   GString *dtmf_queue;      /* digits SendDtmf has still to send */
   guint dtmf_timer;
@@ -108,6 +122,14 @@ failure_tone (OhCall *self, const char *reason)
     oh_tones_play (self->tones, self, tone, FAILURE_TONE_MS, NULL);
 }
 
+/* A call made for a REFER tells the transferor how it goes (NOTIFY). */
+static void
+report_to_referrer (OhCall *self, guint status, const char *phrase)
+{
+  if (self->referred_from && self->referred_from->handle)
+    oh_sip_refer_notify (self->referred_from->handle, status, phrase);
+}
+
 static void
 disconnect (OhCall *self, const char *reason, guint status)
 {
@@ -121,6 +143,13 @@ disconnect (OhCall *self, const char *reason, guint status)
   if (self->hold_request)
     g_dbus_method_invocation_return_error_literal (g_steal_pointer (&self->hold_request), OH_ERROR,
                                                    OH_ERROR_INVALID_STATE, "the call ended");
+  if (self->transfer_request)
+    g_dbus_method_invocation_return_error_literal (g_steal_pointer (&self->transfer_request), OH_ERROR,
+                                                   OH_ERROR_FAILED, "the call ended before the transfer completed");
+  g_clear_object (&self->transfer_replaces);
+  if (!oh_dbus_call_get_connect_time (dbus))
+    report_to_referrer (self, status ? status : 503, status ? oh_sip_status_phrase (status) : "Service Unavailable");
+  g_clear_object (&self->referred_from);
   if (self->stats_timer) {
     GVariant *stats;
     guint64 sent = 0, received = 0, lost = 0;
@@ -136,6 +165,7 @@ disconnect (OhCall *self, const char *reason, guint status)
   }
   if (self->media)
     self->media_api->stop (self->media);
+  g_clear_object (&self->mixer);
   g_clear_pointer (&self->handle, oh_sip_handle_free);
   oh_tones_stop (self->tones, self);
   failure_tone (self, reason);
@@ -214,6 +244,8 @@ on_ended (OhCall *self, const OhSipEvent *event)
 
   if (self->local_reason)
     disconnect (self, self->local_reason, self->local_status);
+  else if (event->expired)
+    disconnect (self, "session-expired", event->status);
   else if (event->cancelled)
     disconnect (self, "cancelled", 487);
   else if (event->by_remote || (answered && event->status < 300))
@@ -264,6 +296,75 @@ on_route_changed (OhAudio *audio, OhCall *self)
 }
 
 static void
+send_refer (OhCall *self)
+{
+  const char *by = self->account ? oh_dbus_account_get_aor (OH_DBUS_ACCOUNT (self->account)) : self->from_uri;
+
+  self->transfer_sent = TRUE;
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "transferring to %s%s", self->transfer_target,
+               self->transfer_replaces ? " (attended)" : "");
+  /* the target ends the consultation call (BYE) once the transferee's
+   * INVITE replaced it, maybe before the final NOTIFY reaches us */
+  if (self->transfer_replaces)
+    self->transfer_replaces->local_reason = "transferred";
+  oh_sip_refer (self->handle, self->transfer_target, by,
+                self->transfer_replaces ? self->transfer_replaces->handle : NULL);
+}
+
+static void
+transfer_failed (OhCall *self, const char *why)
+{
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "transfer to %s failed: %s", self->transfer_target, why);
+  self->transfer_sent = FALSE;
+  if (self->transfer_replaces && !is_over (self->transfer_replaces))
+    self->transfer_replaces->local_reason = NULL;
+  g_clear_object (&self->transfer_replaces);
+  if (self->transfer_request)
+    g_dbus_method_invocation_return_error (g_steal_pointer (&self->transfer_request), OH_ERROR, OH_ERROR_FAILED,
+                                           "the transfer to %s failed: %s", self->transfer_target, why);
+}
+
+/* News of our REFER: the far end refused it, or the call it made to the
+ * target progressed (NOTIFY). 2xx: the far end talks to the target now, so
+ * our calls with both end. */
+static void
+on_transfer_news (OhCall *self, const OhSipEvent *event)
+{
+  g_autofree char *why = NULL;
+
+  if (!self->transfer_sent)
+    return;
+  if (event->status >= 200 && event->status < 300) {
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "transferred to %s", self->transfer_target);
+    if (self->transfer_replaces && !is_over (self->transfer_replaces))
+      oh_sip_hangup (self->transfer_replaces->handle);
+    if (self->transfer_request)
+      g_dbus_method_invocation_return_value (g_steal_pointer (&self->transfer_request), NULL);
+    self->local_reason = "transferred";
+    oh_sip_hangup (self->handle);
+    return;
+  }
+  if (!event->final) {
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "transfer: %u %s", event->status,
+                 event->phrase ? event->phrase : "");
+    return;
+  }
+  if (event->status)
+    why = g_strdup_printf ("%u %s", event->status, event->phrase ? event->phrase : "");
+  transfer_failed (self, why ? why : "the far end gave no final answer");
+}
+
+/* The far end transferred us (REFER): the manager places the new call. */
+static void
+on_referred (OhCall *self, const OhSipEvent *event)
+{
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "referred to %s by %s%s", event->refer_to,
+               event->referred_by ? event->referred_by : "the far end",
+               event->replaces ? " (attended)" : "");
+  g_signal_emit (self, signals[SIGNAL_REFERRED], 0, event->refer_to, event->referred_by, event->replaces);
+}
+
+static void
 on_media (OhCall *self, const OhSipEvent *event)
 {
   g_autoptr(GError) error = NULL;
@@ -301,6 +402,8 @@ on_media (OhCall *self, const OhSipEvent *event)
     self->media_api->set_echo_cancel (self->media, oh_audio_get_echo_cancel (audio));
     g_signal_connect_object (audio, "route-changed", G_CALLBACK (on_route_changed), self, 0);
     g_signal_connect (self->media, "flowing", G_CALLBACK (on_media_flowing), self);
+    if (self->mixer)
+      self->media_api->set_mixer (self->media, self->mixer);
   }
   if (!self->media_api->start (self->media, &params, &error)) {
     oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "%s", error->message);
@@ -313,12 +416,31 @@ on_media (OhCall *self, const OhSipEvent *event)
                params.dtmf_recv_payload, event->media_address, event->media_port,
                oh_rtp_ports_get_port (self->ports), event->local_hold ? ", held here" : "",
                event->remote_hold ? ", held by the far end" : "");
-  if (self->hold_request && g_str_equal (state (self), event->local_hold ? "active" : "held")) {
+  /* our hold or resume took effect, whoever asked for it */
+  self->hold_pending = FALSE;
+  if (g_str_equal (state (self), event->local_hold ? "active" : "held"))
     set_state (self, event->local_hold ? "held" : "active");
+  if (self->hold_request && g_str_equal (state (self), event->local_hold ? "held" : "active"))
     g_dbus_method_invocation_return_value (g_steal_pointer (&self->hold_request), NULL);
-  }
+  if (self->transfer_request && !self->transfer_sent && g_str_equal (state (self), "held"))
+    send_refer (self);
   if (!self->stats_timer)
     self->stats_timer = g_timeout_add_seconds (1, on_stats_timer, self);
+}
+
+/* An 18x or 2xx of an outgoing call named the party: P-Asserted-Identity,
+ * Remote-Party-ID or To (after forwarding not the one dialled). */
+static void
+on_remote_identity (OhCall *self, const OhSipEvent *event)
+{
+  OhDbusCall *dbus = OH_DBUS_CALL (self);
+
+  if (event->remote_name && *event->remote_name &&
+      !g_str_equal (event->remote_name, oh_dbus_call_get_remote_name (dbus)))
+    oh_dbus_call_set_remote_name (dbus, event->remote_name);
+  if (event->remote_uri && *event->remote_uri &&
+      !g_str_equal (event->remote_uri, oh_dbus_call_get_remote_uri (dbus)))
+    oh_dbus_call_set_remote_uri (dbus, event->remote_uri);
 }
 
 static void
@@ -331,12 +453,13 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
 
   switch (event->type) {
   case OH_SIP_EVENT_PROGRESS:
+    if (event->status >= 180 && event->status < 200)
+      report_to_referrer (self, event->status, event->phrase);
     if (event->status >= 180 && event->status < 200 && g_str_equal (state (self), "dialing"))
       set_state (self, "alerting");
     if (event->status >= 180 && event->status < 200 && !self->early_media)
       oh_tones_play (self->tones, self, "ringback", 0, NULL);
-    else if (event->status >= 200 && event->status < 300 && event->remote_name)
-      oh_dbus_call_set_remote_name (dbus, event->remote_name);
+    on_remote_identity (self, event);
     break;
   case OH_SIP_EVENT_SENT:
     if (!self->invite_sent) {
@@ -353,7 +476,18 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
       oh_dbus_call_set_connect_time (dbus, (guint64) g_get_real_time ());
       oh_tones_stop (self->tones, self);
       set_state (self, "active");
+      /* the transfer is done: the call it came from is over */
+      report_to_referrer (self, 200, "OK");
+      if (self->referred_from)
+        oh_call_replace (self, self->referred_from);
+      g_clear_object (&self->referred_from);
     }
+    break;
+  case OH_SIP_EVENT_TRANSFER:
+    on_transfer_news (self, event);
+    break;
+  case OH_SIP_EVENT_REFERRED:
+    on_referred (self, event);
     break;
   case OH_SIP_EVENT_ENDED:
     on_ended (self, event);
@@ -362,6 +496,9 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
     on_dtmf_received (self, event->digit);
     break;
   case OH_SIP_EVENT_HOLD_FAILED:
+    self->hold_pending = FALSE;
+    if (self->transfer_request && !self->transfer_sent)
+      transfer_failed (self, "the far end refused to be held");
     if (self->hold_request)
       g_dbus_method_invocation_return_error (g_steal_pointer (&self->hold_request), OH_ERROR, OH_ERROR_FAILED,
                                              "the far end refused: %u %s", event->status,
@@ -417,7 +554,6 @@ static gboolean
 handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
 {
   OhCall *self = OH_CALL (dbus);
-  OhSipMedia media;
 
   if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting")) {
     g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
@@ -425,9 +561,7 @@ handle_answer (OhDbusCall *dbus, GDBusMethodInvocation *invocation)
                                            oh_dbus_call_get_direction (dbus));
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  media = local_media (self);
-  g_clear_handle_id (&self->ring_timer, g_source_remove);
-  oh_sip_answer (self->handle, &media);
+  oh_call_answer (self);
   oh_dbus_call_complete_answer (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -474,6 +608,21 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_transfer (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *target)
+{
+  OhCall *self = OH_CALL (dbus);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = oh_sip_normalize_target (target, self->account ? oh_account_get_domain (self->account) : NULL,
+                                                  &error);
+
+  if (!uri)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    oh_call_transfer (self, invocation, uri, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* Hold() and Resume() answer once the far end has taken the re-INVITE. */
 static gboolean
 request_hold (OhCall *self, GDBusMethodInvocation *invocation, gboolean hold)
@@ -490,8 +639,7 @@ request_hold (OhCall *self, GDBusMethodInvocation *invocation, gboolean hold)
                                            hold ? "held" : "resumed", state (self));
   } else {
     self->hold_request = invocation;
-    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s", hold ? "holding" : "resuming");
-    oh_sip_hold (self->handle, hold);
+    oh_call_hold (self, hold);
   }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -599,6 +747,9 @@ oh_call_dispose (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->tones);
   g_clear_object (&self->account);
+  g_clear_object (&self->transfer_replaces);
+  g_clear_object (&self->referred_from);
+  g_clear_object (&self->mixer);
   G_OBJECT_CLASS (oh_call_parent_class)->dispose (object);
 }
 
@@ -613,6 +764,9 @@ oh_call_finalize (GObject *object)
   g_free (self->from_name);
   g_free (self->to_uri);
   g_free (self->alert_info);
+  g_free (self->transfer_target);
+  g_free (self->referred_by);
+  g_free (self->replaces);
   g_string_free (self->dtmf_queue, TRUE);
   G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
 }
@@ -627,6 +781,17 @@ oh_call_class_init (OhCallClass *klass)
   signals[SIGNAL_INVITE_SENT] =
     g_signal_new ("invite-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+  /* the call is about to become the one we talk to (Answer, Resume): the
+   * others go on hold */
+  signals[SIGNAL_TAKING_LINE] =
+    g_signal_new ("taking-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  /* referred (target, referred-by or NULL, replaces or NULL): the far end
+   * transferred us; call the target with oh_call_new_outgoing() and this
+   * call as OhCallDial.referred_from, or oh_call_decline_referral() */
+  signals[SIGNAL_REFERRED] =
+    g_signal_new ("referred", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   /* the call reached "disconnected" */
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -643,8 +808,8 @@ oh_call_init (OhCall *self)
   g_signal_connect (self, "handle-hold", G_CALLBACK (handle_hold), NULL);
   g_signal_connect (self, "handle-resume", G_CALLBACK (handle_resume), NULL);
   g_signal_connect (self, "handle-send-dtmf", G_CALLBACK (handle_send_dtmf), NULL);
-  g_signal_connect (self, "handle-transfer", G_CALLBACK (oh_error_handle_not_supported), NULL);
-  g_signal_connect (self, "handle-transfer-to-call", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-transfer", G_CALLBACK (handle_transfer), NULL);
+  /* TransferToCall names another call: the manager, which knows them, handles it */
 }
 
 static OhCall *
@@ -706,6 +871,11 @@ oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *a
   oh_dbus_call_set_remote_uri (OH_DBUS_CALL (self), dial->target);
 
   self->local = local_media (self);
+  if (dial->referred_from) {
+    self->referred_from = g_object_ref (dial->referred_from);
+    self->referred_by = g_strdup (dial->referred_by);
+    self->replaces = g_strdup (dial->replaces);
+  }
   self->invite = (OhSipInvite) {
     .from_uri = self->from_uri,
     .from_name = self->from_name,
@@ -713,8 +883,11 @@ oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *a
     .anonymous = dial->anonymous,
     .auto_answer = dial->auto_answer,
     .media = &self->local,
+    .referred_by = self->referred_by,
+    .replaces = self->replaces,
   };
   send_invite (self);
+  report_to_referrer (self, 100, "Trying");
   return self;
 }
 
@@ -775,12 +948,36 @@ oh_call_hangup (OhCall *self)
   oh_sip_hangup (self->handle);
 }
 
-/* Let a new incoming call ring: 180 Ringing. */
+/* Let a new incoming call ring (180 Ringing), as `incoming` or, while
+ * another call is up, as `waiting`; again to move it between the two. */
 void
-oh_call_ring (OhCall *self)
+oh_call_ring (OhCall *self, gboolean waiting)
 {
   g_return_if_fail (OH_IS_CALL (self));
-  oh_sip_respond (self->handle, 180, "Ringing", NULL);
+
+  if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting"))
+    return;
+  if (!self->rung)
+    oh_sip_respond (self->handle, 180, "Ringing", NULL);
+  self->rung = TRUE;
+  set_state (self, waiting ? "waiting" : "incoming");
+}
+
+/* Put an active call on hold, or take a held one back (re-INVITE); State
+ * follows once the far end has accepted. Resuming first puts the call we
+ * talk to on hold. */
+void
+oh_call_hold (OhCall *self, gboolean hold)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (self->hold_pending || self->local_reason || !g_str_equal (state (self), hold ? "active" : "held"))
+    return;
+  self->hold_pending = TRUE;
+  if (!hold)
+    g_signal_emit (self, signals[SIGNAL_TAKING_LINE], 0);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s", hold ? "holding" : "resuming");
+  oh_sip_hold (self->handle, hold);
 }
 
 /* Refuse a ringing incoming call with @status. */
@@ -792,4 +989,89 @@ oh_call_reject (OhCall *self, guint status, const char *phrase)
   if (is_over (self))
     return;
   refuse (self, status, phrase, "rejected");
+}
+
+/* Answer a ringing call (200 with our SDP); the call we talk to goes on hold. */
+void
+oh_call_answer (OhCall *self)
+{
+  OhSipMedia media;
+
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting"))
+    return;
+  media = local_media (self);
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  g_signal_emit (self, signals[SIGNAL_TAKING_LINE], 0);
+  oh_sip_answer (self->handle, &media);
+}
+
+/* Transfer() (@replaces NULL) and TransferToCall(): hold the call, REFER its
+ * far end to @target, and answer @invocation when the transfer succeeded
+ * (the call then ends `transferred`) or failed (it stays held). */
+void
+oh_call_transfer (OhCall *self, GDBusMethodInvocation *invocation, const char *target, OhCall *replaces)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (self->transfer_request || self->hold_request) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                                   "a transfer, hold or resume of this call is under way");
+    return;
+  }
+  if (!g_str_equal (state (self), "active") && !g_str_equal (state (self), "held")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "only an active or held call can be transferred; this one is %s",
+                                           state (self));
+    return;
+  }
+  self->transfer_request = invocation;
+  g_free (self->transfer_target);
+  self->transfer_target = g_strdup (target);
+  g_set_object (&self->transfer_replaces, replaces);
+  self->transfer_sent = FALSE;
+  if (g_str_equal (state (self), "held") && !self->hold_pending)
+    send_refer (self);
+  else
+    oh_call_hold (self, TRUE);
+}
+
+/* We cannot follow the far end's REFER: tell it why (final NOTIFY). */
+void
+oh_call_decline_referral (OhCall *self, guint status, const char *phrase)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+  if (self->handle)
+    oh_sip_refer_notify (self->handle, status, phrase);
+}
+
+/* @self, a call that is up, takes the place of @old (an INVITE with Replaces,
+ * or the call a transfer made): @old ends `transferred`. */
+void
+oh_call_replace (OhCall *self, OhCall *old)
+{
+  g_return_if_fail (OH_IS_CALL (self) && OH_IS_CALL (old));
+
+  if (is_over (old))
+    return;
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "replaces %s", old->path);
+  old->local_reason = "transferred";
+  oh_sip_hangup (old->handle);
+}
+
+/* Join the local conference @mixer (made by the media module), or leave it
+ * (NULL): Multiparty follows. */
+void
+oh_call_set_mixer (OhCall *self, OhMediaMixer *mixer)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (is_over (self) || self->mixer == mixer)
+    return;
+  g_set_object (&self->mixer, mixer);
+  oh_dbus_call_set_multiparty (OH_DBUS_CALL (self), mixer != NULL);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s the conference", mixer ? "joins" : "leaves");
+  if (self->media)
+    self->media_api->set_mixer (self->media, mixer);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "oh-account.h"
+#include "media/oh-media-mixer.h"
 #include "oh-config.h"
 #include "oh-dbus-generated.h"
 #include "oh-sip.h"
@@ -17,6 +18,10 @@ typedef struct {
   const char *target;       /* normalised SIP URI */
   gboolean anonymous;
   gboolean auto_answer;
+  /* a call made because the far end of @referred_from transferred us */
+  OhCall *referred_from;
+  const char *referred_by;
+  const char *replaces;
 } OhCallDial;
 
 OhCall       *oh_call_new_outgoing   (OhSip               *sip,
@@ -37,7 +42,22 @@ OhCall       *oh_call_new_incoming   (OhSip               *sip,
 const char   *oh_call_get_path       (OhCall              *self);
 const char   *oh_call_get_alert_info (OhCall              *self);
 gboolean      oh_call_is_over        (OhCall              *self);
-void          oh_call_ring           (OhCall              *self);
+void          oh_call_ring           (OhCall              *self,
+                                      gboolean             waiting);
+void          oh_call_hold           (OhCall              *self,
+                                      gboolean             hold);
+void          oh_call_answer         (OhCall              *self);
+void          oh_call_transfer       (OhCall              *self,
+                                      GDBusMethodInvocation *invocation,
+                                      const char          *target,
+                                      OhCall              *replaces);
+void          oh_call_decline_referral (OhCall            *self,
+                                      guint                status,
+                                      const char          *phrase);
+void          oh_call_replace        (OhCall              *self,
+                                      OhCall              *old);
+void          oh_call_set_mixer      (OhCall              *self,
+                                      OhMediaMixer        *mixer);
 void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,

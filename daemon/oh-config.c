@@ -35,6 +35,8 @@ static const SettingDef setting_defs[] = {
   U ("sip", "probe-interval", 1, 86400, probe_interval),
   U ("sip", "ring-timeout", 1, 3600, ring_timeout),
   U ("sip", "max-calls", 1, 32, max_calls),
+  U ("sip", "session-expires", 90, 86400, session_expires),
+  U ("sip", "min-se", 90, 86400, min_se),
   S ("sip", "local-user", local_user),
   S ("sip", "user-agent", user_agent),
   U ("rtp", "port-min", 1024, 65534, rtp_port_min),
@@ -200,6 +202,8 @@ settings_set_defaults (OhSettings *s)
   s->probe_interval = 30;
   s->ring_timeout = 180;
   s->max_calls = 4;
+  s->session_expires = 1800;
+  s->min_se = 90;
   s->local_user = g_strdup ("offhook");
   s->user_agent = g_strdup ("Offhook/" PACKAGE_VERSION);
   s->rtp_port_min = 16384;

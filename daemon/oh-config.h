@@ -15,6 +15,8 @@ typedef struct {
   guint probe_interval;         /* seconds between OPTIONS to a failed primary */
   guint ring_timeout;           /* seconds an unanswered call may ring */
   guint max_calls;
+  guint session_expires;        /* RFC 4028 session interval we ask for, seconds */
+  guint min_se;                 /* the shortest one we accept (422 below it) */
   char *local_user;             /* user part of direct-IP calls outside any account */
   char *user_agent;
   guint rtp_port_min;

@@ -10,6 +10,7 @@
 #include "oh-dialplan.h"
 #include "oh-error.h"
 #include "oh-log.h"
+#include "oh-media-loader.h"
 #include "oh-tones.h"
 
 #define CALL_LINGER_S 3
@@ -34,6 +35,8 @@ struct _OhManager {
   guint route_volume[OH_AUDIO_N_ROUTES]; /* Volume of each route */
   gboolean ringing;         /* the ringer rings */
   gboolean beeping;         /* the call-waiting tone plays (its owner: this field) */
+  gboolean alerting;        /* update_alerting() runs */
+  OhMediaMixer *mixer;      /* the local conference, while there is one */
 };
 
 G_DEFINE_TYPE (OhManager, oh_manager, OH_DBUS_TYPE_MANAGER_SKELETON)
@@ -95,20 +98,46 @@ add_account (OhManager *self, OhAccount *account)
   oh_account_start (account);
 }
 
-/* The ringer rings while a call rings and no other is up; during a call a
- * new one beeps call-waiting in the earpiece instead. */
+static gboolean
+is_ringing (OhCall *call)
+{
+  const char *state = oh_dbus_call_get_state (OH_DBUS_CALL (call));
+
+  return g_str_equal (state, "incoming") || g_str_equal (state, "waiting");
+}
+
+/* Another call than @except is up: dialled, talking or held. */
+static gboolean
+line_in_use (OhManager *self, OhCall *except)
+{
+  for (guint i = 0; i < self->calls->len; i++) {
+    OhCall *call = self->calls->pdata[i];
+    if (call != except && !oh_call_is_over (call) && !is_ringing (call))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* A ringing call is `waiting` while another call is up, `incoming` when not.
+ * The ringer rings for an incoming call; a waiting one beeps call-waiting in
+ * the earpiece instead. */
 static void
 update_alerting (OhManager *self)
 {
   OhCall *ringing = NULL;
-  gboolean busy = FALSE;
+  gboolean busy = line_in_use (self, NULL);
 
+  if (self->alerting)
+    return;   /* a state change made here */
+  self->alerting = TRUE;
   for (guint i = 0; i < self->calls->len; i++) {
-    const char *state = oh_dbus_call_get_state (self->calls->pdata[i]);
-    if (!ringing && (g_str_equal (state, "incoming") || g_str_equal (state, "waiting")))
-      ringing = self->calls->pdata[i];
-    busy |= g_str_equal (state, "active") || g_str_equal (state, "held");
+    OhCall *call = self->calls->pdata[i];
+    if (!oh_call_is_over (call) && is_ringing (call)) {
+      oh_call_ring (call, busy);
+      ringing = ringing ? ringing : call;
+    }
   }
+  self->alerting = FALSE;
   if (ringing && !busy && !self->ringing)
     oh_tones_ring (self->tones, oh_call_get_alert_info (ringing));
   else if ((!ringing || busy) && self->ringing)
@@ -120,6 +149,88 @@ update_alerting (OhManager *self)
   else if (!(ringing && busy) && self->beeping)
     oh_tones_stop (self->tones, &self->beeping);
   self->beeping = ringing && busy;
+}
+
+static gboolean
+in_conference (OhCall *call)
+{
+  return call && !oh_call_is_over (call) && oh_dbus_call_get_multiparty (OH_DBUS_CALL (call));
+}
+
+/* Only one call is talked to, or one conference: the others go on hold. */
+static void
+on_taking_line (OhCall *call, OhManager *self)
+{
+  for (guint i = 0; i < self->calls->len; i++) {
+    OhCall *other = self->calls->pdata[i];
+    if (other != call && !(in_conference (call) && in_conference (other)))
+      oh_call_hold (other, TRUE);
+  }
+}
+
+/* A conference of one is an ordinary call again. */
+static void
+update_conference (OhManager *self)
+{
+  guint members = 0;
+
+  for (guint i = 0; i < self->calls->len; i++)
+    members += in_conference (self->calls->pdata[i]);
+  if (members >= 2 || !self->mixer)
+    return;
+  for (guint i = 0; i < self->calls->len; i++)
+    oh_call_set_mixer (self->calls->pdata[i], NULL);
+  g_clear_object (&self->mixer);
+}
+
+static gboolean
+handle_conference (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char * const *paths)
+{
+  OhManager *self = OH_MANAGER (dbus);
+  g_autoptr(GPtrArray) calls = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const OhMediaApi *media;
+
+  for (guint i = 0; paths[i]; i++) {
+    OhCall *call = NULL;
+    const char *state;
+
+    for (guint c = 0; c < self->calls->len && !call; c++)
+      if (g_str_equal (oh_call_get_path (self->calls->pdata[c]), paths[i]))
+        call = self->calls->pdata[c];
+    if (!call) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_FOUND, "there is no call %s",
+                                             paths[i]);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    state = oh_dbus_call_get_state (OH_DBUS_CALL (call));
+    if (!g_str_equal (state, "active") && !g_str_equal (state, "held")) {
+      g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                             "only answered calls can be joined; %s is %s", paths[i], state);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    if (!g_ptr_array_find (calls, call, NULL))
+      g_ptr_array_add (calls, call);
+  }
+  if (calls->len < 2) {
+    g_dbus_method_invocation_return_error_literal (invocation, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS,
+                                                   "a conference needs at least two different calls");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  media = oh_media_loader_get (&error);
+  if (!media) {
+    g_dbus_method_invocation_return_gerror (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!self->mixer)
+    self->mixer = media->mixer_new ();
+  /* members first, so that resuming one does not hold another */
+  for (guint i = 0; i < calls->len; i++)
+    oh_call_set_mixer (calls->pdata[i], self->mixer);
+  for (guint i = 0; i < calls->len; i++)
+    oh_call_hold (calls->pdata[i], FALSE);
+  oh_dbus_manager_complete_conference (dbus, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -142,10 +253,17 @@ on_call_finished (OhCall *call, OhManager *self)
 {
   if (g_object_get_data (G_OBJECT (call), "oh-manager"))
     return;   /* already on its way out */
+  update_conference (self);
   g_object_set_data (G_OBJECT (call), "oh-manager", self);
   g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, CALL_LINGER_S, remove_call,
                               g_object_ref (call), g_object_unref);
 }
+
+
+static void on_referred (OhCall *call, const char *target, const char *referred_by, const char *replaces,
+                         OhManager *self);
+static gboolean handle_transfer_to_call (OhDbusCall *dbus, GDBusMethodInvocation *invocation,
+                                         const char *other_path, OhManager *self);
 
 /* Put a call of the list on the bus. */
 static void
@@ -156,6 +274,9 @@ publish_call (OhManager *self, OhCall *call)
   export_object (self, oh_call_get_path (call), call, TRUE);
   g_signal_connect_object (call, "finished", G_CALLBACK (on_call_finished), self, 0);
   g_signal_connect_object (call, "notify::state", G_CALLBACK (update_alerting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (call, "taking-line", G_CALLBACK (on_taking_line), self, 0);
+  g_signal_connect_object (call, "referred", G_CALLBACK (on_referred), self, 0);
+  g_signal_connect_object (call, "handle-transfer-to-call", G_CALLBACK (handle_transfer_to_call), self, 0);
   update_alerting (self);
   sync_lists (self);
   properties = g_dbus_interface_skeleton_get_properties (G_DBUS_INTERFACE_SKELETON (call));
@@ -188,10 +309,11 @@ publish_dialed (Dialed *d)
   g_signal_handlers_disconnect_by_data (d->call, d);
   g_clear_handle_id (&d->bound, g_source_remove);
   publish_call (d->self, d->call);
-  oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
+  if (d->invocation)
+    oh_dbus_manager_complete_dial (OH_DBUS_MANAGER (d->self), d->invocation, oh_call_get_path (d->call));
   g_object_unref (d->self);
   g_object_unref (d->call);
-  g_object_unref (d->invocation);
+  g_clear_object (&d->invocation);
   g_free (d);
 }
 
@@ -204,6 +326,30 @@ on_publish_bound (gpointer data)
   d->bound = 0;
   publish_dialed (d);
   return G_SOURCE_REMOVE;
+}
+
+/* Place an outgoing call and put it on the bus once its INVITE is out;
+ * then complete @invocation (Dial) if there is one. */
+static OhCall *
+place_call (OhManager *self, OhAccount *account, const OhCallDial *dial, GDBusMethodInvocation *invocation,
+            GError **error)
+{
+  OhCall *call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, dial, error);
+  Dialed *d;
+
+  if (!call)
+    return NULL;
+  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", dial->target,
+               account ? oh_account_get_path (account) : "/");
+  g_ptr_array_add (self->calls, call);
+  d = g_new0 (Dialed, 1);
+  d->self = g_object_ref (self);
+  d->call = g_object_ref (call);
+  d->invocation = invocation ? g_object_ref (invocation) : NULL;
+  g_signal_connect_swapped (call, "invite-sent", G_CALLBACK (publish_dialed), d);
+  g_signal_connect_swapped (call, "finished", G_CALLBACK (publish_dialed), d);
+  d->bound = g_timeout_add (PUBLISH_BOUND_MS, on_publish_bound, d);
+  return call;
 }
 
 static guint
@@ -225,7 +371,6 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   OhAccount *account = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
-  OhCall *call;
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -288,22 +433,63 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   }
 
   dial.target = uri;
-  call = oh_call_new_outgoing (self->sip, self->config, self->tones, account, ++self->next_call, &dial, &error);
-  if (!call) {
+  on_taking_line (NULL, self);
+  if (!place_call (self, account, &dial, invocation, &error))
     g_dbus_method_invocation_return_gerror (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "dialing %s from %s", uri, account_path);
-  g_ptr_array_add (self->calls, call);
-  {
-    Dialed *d = g_new0 (Dialed, 1);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
-    d->self = g_object_ref (self);
-    d->call = g_object_ref (call);
-    d->invocation = g_object_ref (invocation);
-    g_signal_connect_swapped (call, "invite-sent", G_CALLBACK (publish_dialed), d);
-    g_signal_connect_swapped (call, "finished", G_CALLBACK (publish_dialed), d);
-    d->bound = g_timeout_add (PUBLISH_BOUND_MS, on_publish_bound, d);
+static OhCall *
+find_call (OhManager *self, const char *path)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    if (g_str_equal (oh_call_get_path (self->calls->pdata[i]), path))
+      return self->calls->pdata[i];
+  return NULL;
+}
+
+/* The far end of @call transferred us: call the target from the same
+ * account; the new call ends @call once it is up. */
+static void
+on_referred (OhCall *call, const char *target, const char *referred_by, const char *replaces, OhManager *self)
+{
+  OhAccount *account = find_account (self, oh_dbus_call_get_account (OH_DBUS_CALL (call)));
+  OhCallDial dial = { .target = target, .referred_from = call, .referred_by = referred_by, .replaces = replaces };
+  g_autoptr(GError) error = NULL;
+
+  if (live_calls (self) >= oh_config_get_settings (self->config)->max_calls) {
+    oh_call_decline_referral (call, 486, "Busy Here");
+    return;
+  }
+  if (!place_call (self, account, &dial, NULL, &error)) {
+    oh_log_call (G_LOG_LEVEL_WARNING, call, oh_call_get_path (call), "cannot follow the transfer: %s",
+                 error->message);
+    oh_call_decline_referral (call, 500, "Server Internal Error");
+  }
+}
+
+static gboolean
+handle_transfer_to_call (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char *other_path,
+                         OhManager *self)
+{
+  OhCall *call = OH_CALL (dbus);
+  OhCall *other = find_call (self, other_path);
+
+  if (!other || other == call || oh_call_is_over (other)) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, other ? OH_ERROR_INVALID_ARGUMENTS : OH_ERROR_NOT_FOUND,
+                                           "%s is not another call in progress", other_path);
+  } else if (!g_str_equal (oh_dbus_call_get_state (dbus), "active") &&
+             !g_str_equal (oh_dbus_call_get_state (dbus), "held")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "only an answered call can be transferred; this one is %s",
+                                           oh_dbus_call_get_state (dbus));
+  } else if (!g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "active") &&
+             !g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "held")) {
+    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
+                                           "the call to transfer to must be answered; %s is %s", other_path,
+                                           oh_dbus_call_get_state (OH_DBUS_CALL (other)));
+  } else {
+    oh_call_transfer (call, invocation, oh_dbus_call_get_remote_uri (OH_DBUS_CALL (other)), other);
   }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -423,12 +609,22 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
   }
   oh_log_call (G_LOG_LEVEL_INFO, call, oh_call_get_path (call), "incoming from %s to '%s'",
                incoming->remote_uri, incoming->request_user);
+  if (incoming->replaces) {
+    /* attended transfer: the new call takes the old one's place at once */
+    OhCall *old = incoming->replaces;
+
+    oh_call_replace (call, old);
+    oh_call_answer (call);
+    add_call (self, call);
+    return;
+  }
   /* counted before this call joins the list */
   if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
-      live_calls (self) >= oh_config_get_settings (self->config)->max_calls)
+      live_calls (self) >= oh_config_get_settings (self->config)->max_calls ||
+      (account && !oh_account_get_call_waiting (account) && line_in_use (self, NULL)))
     oh_call_reject (call, 486, "Busy Here");
   else
-    oh_call_ring (call);
+    oh_call_ring (call, line_in_use (self, NULL));
   add_call (self, call);
 }
 
@@ -585,6 +781,7 @@ oh_manager_dispose (GObject *object)
   g_clear_object (&self->objects);
   g_clear_object (&self->sip);
   g_clear_object (&self->tones);
+  g_clear_object (&self->mixer);
   g_clear_object (&self->audio);
   g_clear_object (&self->config);
   G_OBJECT_CLASS (oh_manager_parent_class)->dispose (object);
@@ -619,7 +816,7 @@ oh_manager_init (OhManager *self)
   g_signal_connect (self, "handle-add-account", G_CALLBACK (handle_add_account), NULL);
   g_signal_connect (self, "handle-remove-account", G_CALLBACK (handle_remove_account), NULL);
   g_signal_connect (self, "handle-hangup-all", G_CALLBACK (handle_hangup_all), NULL);
-  g_signal_connect (self, "handle-conference", G_CALLBACK (oh_error_handle_not_supported), NULL);
+  g_signal_connect (self, "handle-conference", G_CALLBACK (handle_conference), NULL);
   g_signal_connect (self, "handle-play-tone", G_CALLBACK (handle_play_tone), NULL);
   g_signal_connect (self, "handle-stop-tone", G_CALLBACK (handle_stop_tone), NULL);
   g_signal_connect (self, "handle-match-dial-plan", G_CALLBACK (handle_match_dial_plan), NULL);

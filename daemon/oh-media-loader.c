@@ -50,7 +50,9 @@ oh_media_loader_get (GError **error)
       !g_module_symbol (module, "oh_media_session_set_sending", (gpointer *) &api.set_sending) ||
       !g_module_symbol (module, "oh_media_session_set_echo_cancel", (gpointer *) &api.set_echo_cancel) ||
       !g_module_symbol (module, "oh_media_session_get_statistics", (gpointer *) &api.get_statistics) ||
-      !g_module_symbol (module, "oh_ringtone_decode", (gpointer *) &api.decode_ringtone)) {
+      !g_module_symbol (module, "oh_ringtone_decode", (gpointer *) &api.decode_ringtone) ||
+      !g_module_symbol (module, "oh_media_mixer_new", (gpointer *) &api.mixer_new) ||
+      !g_module_symbol (module, "oh_media_session_set_mixer", (gpointer *) &api.set_mixer)) {
     g_set_error (error, OH_ERROR, OH_ERROR_FAILED, "%s is not an offhook media module: %s", path,
                  g_module_error ());
     g_module_close (module);

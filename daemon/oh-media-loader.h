@@ -16,6 +16,8 @@ typedef struct {
   __typeof__ (oh_media_session_set_echo_cancel) *set_echo_cancel;
   __typeof__ (oh_media_session_get_statistics) *get_statistics;
   __typeof__ (oh_ringtone_decode) *decode_ringtone;
+  __typeof__ (oh_media_mixer_new) *mixer_new;
+  __typeof__ (oh_media_session_set_mixer) *set_mixer;
 } OhMediaApi;
 
 const OhMediaApi *oh_media_loader_get (GError **error);

@@ -54,6 +54,9 @@ struct _OhSipHandle {
   gboolean hold;        /* what it asks for */
   guint glare_retry;    /* a 491 is retried after this timer */
   gboolean ended;
+  gboolean bye_asked;   /* our owner hung up: any other BYE is the stack's own */
+  gboolean stack_error; /* the stack gave up on a transaction (no ACK, no PRACK) */
+  gboolean expired;     /* the session timer ended the call */
   gboolean doomed;      /* freed by its owner while its event was being handled */
   guint final_status;
   char *final_phrase;
@@ -61,6 +64,8 @@ struct _OhSipHandle {
   /* the last SDP each side sent, in the nua handle's home */
   sdp_session_t *local_sdp;
   sdp_session_t *remote_sdp;
+  sip_event_t *refer_event; /* of the REFER we took, for the NOTIFYs; nh's home */
+  gboolean referring;       /* our REFER has no final news yet */
 };
 
 struct _OhSip {
@@ -230,6 +235,7 @@ emit_ended (OhSipHandle *h, gboolean by_remote, gboolean cancelled)
     .local = h->final_local,
     .by_remote = by_remote,
     .cancelled = cancelled,
+    .expired = h->expired && !by_remote,
   };
 
   if (h->ended)
@@ -322,9 +328,99 @@ on_reinvite_response (OhSipHandle *h, int status, const char *phrase)
   emit (h, &event);
 }
 
+#define ANONYMOUS_NAME "Anonymous"
+
+static gboolean
+is_anonymous_url (const url_t *url)
+{
+  return url && ((url->url_user && g_ascii_strcasecmp (url->url_user, "anonymous") == 0) ||
+                 (url->url_host && g_ascii_strcasecmp (url->url_host, "anonymous.invalid") == 0));
+}
+
+/* Privacy: id (RFC 3325) or user (RFC 3323): the party hides who it is. */
+static gboolean
+asks_privacy (const sip_t *sip)
+{
+  const sip_privacy_t *privacy = sip_privacy (sip);
+
+  for (const msg_param_t *v = privacy ? privacy->priv_values : NULL; v && *v; v++)
+    if (g_ascii_strcasecmp (*v, "id") == 0 || g_ascii_strcasecmp (*v, "user") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The Remote-Party-ID of @party: "calling" in a request, "called" in a
+ * response; one without a party parameter stands for either. */
+static const sip_remote_party_id_t *
+find_rpid (const sip_t *sip, const char *party)
+{
+  for (const sip_remote_party_id_t *r = sip_remote_party_id (sip); r; r = r->rpid_next)
+    if (!r->rpid_party || g_ascii_strcasecmp (r->rpid_party, party) == 0)
+      return r;
+  return NULL;
+}
+
+/* Who the other party is, from @sip: P-Asserted-Identity, then
+ * Remote-Party-ID of @party, then @addr (From of a request, To of a
+ * response). A party that hides (Privacy: id or user, an anonymous URI, an
+ * RPID privacy other than off) is named "Anonymous" and keeps the URI of
+ * @addr. The URI of @addr only counts for a request: a response's To is
+ * what we dialled. Neither is ever NULL; "" when none. */
+static void
+remote_identity (const sip_t *sip, const sip_addr_t *addr, const char *party, char **name, char **uri)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  const sip_p_asserted_identity_t *paid = sip_p_asserted_identity (sip);
+  const sip_remote_party_id_t *rpid = find_rpid (sip, party);
+  const url_t *url = addr && sip->sip_request ? addr->a_url : NULL;
+  const char *display = addr ? addr->a_display : NULL;
+  gboolean hidden = asks_privacy (sip) || (addr && is_anonymous_url (addr->a_url)) ||
+                    (!paid && rpid && rpid->rpid_privacy && g_ascii_strcasecmp (rpid->rpid_privacy, "off") != 0);
+
+  if (hidden) {
+    display = ANONYMOUS_NAME;
+  } else if (paid) {
+    url = paid->paid_url;
+    display = paid->paid_display;
+  } else if (rpid) {
+    url = rpid->rpid_url;
+    display = rpid->rpid_display;
+  }
+  if (display && display[0] == '"')
+    display = msg_unquote_dup (home, display);
+  *name = g_strdup (display ? display : "");
+  *uri = g_strdup (url ? url_as_string (home, url) : "");
+  su_home_deinit (home);
+}
+
+/* An answered call got the final answer to an INVITE that is not our hold
+ * or resume: the stack's session refresh (RFC 4028). If the stack ends the
+ * call after a failed one, the session expired. */
+static void
+on_refresh_answered (OhSipHandle *h, int status)
+{
+  h->expired = status >= 300;
+}
+
+/* A BYE the owner did not ask for, in an answered call: the stack ends the
+ * session because the far end, as refresher, let it expire (RFC 4028 10),
+ * unless it gave up on an ACK or PRACK before. */
+static void
+on_bye_response (OhSipHandle *h)
+{
+  if (h->bye_asked || !h->answered || h->stack_error || h->sip->shutting_down || h->expired)
+    return;
+  h->expired = TRUE;
+  h->final_status = 408;
+  g_free (h->final_phrase);
+  h->final_phrase = g_strdup ("Session Timer Expired");
+}
+
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
+  g_autofree char *remote_name = NULL;
+  g_autofree char *remote_uri = NULL;
   OhSipEvent event = {
     .status = (guint) status,
     .phrase = phrase,
@@ -365,6 +461,8 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
       on_reinvite_response (h, status, phrase);
       return;
     }
+    if (status >= 200 && h->answered)
+      on_refresh_answered (h, status);
     if (status >= 300) {
       /* Reported once the dialog is over, in ENDED. */
       h->final_status = (guint) status;
@@ -375,13 +473,11 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
     }
     if (status < 180 && status >= 100)
       return;
-    if (status >= 200 && sip) {
-      const sip_p_asserted_identity_t *paid = sip_p_asserted_identity (sip);
-      if (paid && paid->paid_display)
-        event.remote_name = paid->paid_display;
-      else if (sip->sip_to && sip->sip_to->a_display)
-        event.remote_name = sip->sip_to->a_display;
-    }
+    /* the party that answers may not be the one dialled (forwarding) */
+    if (sip && !h->answered)
+      remote_identity (sip, sip->sip_to, "called", &remote_name, &remote_uri);
+    event.remote_name = remote_name;
+    event.remote_uri = remote_uri;
     event.type = OH_SIP_EVENT_PROGRESS;
     emit (h, &event);
     break;
@@ -482,15 +578,102 @@ on_info (OhSipHandle *h, const sip_t *sip)
 }
 
 static void
+emit_transfer (OhSipHandle *h, guint status, const char *phrase, gboolean final)
+{
+  OhSipEvent event = { .type = OH_SIP_EVENT_TRANSFER, .status = status, .phrase = phrase, .final = final };
+
+  if (!h->referring)
+    return;
+  h->referring = !final;
+  emit (h, &event);
+}
+
+/* nua's answer to our REFER: 202 Accepted, then the news come by NOTIFY */
+static void
+on_refer_response (OhSipHandle *h, int status, const char *phrase)
+{
+  if (status >= 300)
+    emit_transfer (h, (guint) status, phrase, TRUE);
+}
+
+/* A NOTIFY of the refer event: a message/sipfrag "SIP/2.0 180 Ringing". */
+static void
+on_refer_notify (OhSipHandle *h, const sip_t *sip, tagi_t tags[])
+{
+  int substate = nua_substate_active;
+  g_autofree char *body = NULL;
+  g_auto(GStrv) words = NULL;
+  guint status = 0;
+
+  if (!sip || !sip->sip_event || g_ascii_strcasecmp (sip->sip_event->o_type, "refer") != 0)
+    return;
+  tl_gets (tags, NUTAG_SUBSTATE_REF (substate), TAG_END ());
+  if (sip->sip_payload)
+    body = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  if (body) {
+    words = g_strsplit (g_strchomp (g_strdelimit (body, "\r\n", '\0')), " ", 3);
+    if (words[0] && g_ascii_strncasecmp (words[0], "SIP/", 4) == 0 && words[1])
+      status = (guint) g_ascii_strtoull (words[1], NULL, 10);
+  }
+  if (status < 100 || status > 699)
+    status = 0;
+  emit_transfer (h, status, status && words[2] ? words[2] : NULL,
+                 status >= 200 || substate == nua_substate_terminated);
+}
+
+/* A REFER in one of our calls: nua took it (202); the owner calls the target
+ * or says why not with oh_sip_refer_failed(). */
+static void
+on_refer_request (OhSipHandle *h, const sip_t *sip, tagi_t tags[])
+{
+  OhSipEvent event = { .type = OH_SIP_EVENT_REFERRED };
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  const sip_event_t *refer_event = NULL;
+  const sip_referred_by_t *by = NULL;
+  url_t *target;
+  char *headers = NULL;
+  g_autofree char *replaces = NULL;
+
+  tl_gets (tags, NUTAG_REFER_EVENT_REF (refer_event), SIPTAG_REFERRED_BY_REF (by), TAG_END ());
+  if (refer_event) {
+    if (h->refer_event)
+      su_free (nua_handle_home (h->nh), h->refer_event);
+    h->refer_event = sip_event_dup (nua_handle_home (h->nh), refer_event);
+  }
+  target = sip && sip->sip_refer_to ? url_hdup (home, sip->sip_refer_to->r_url) : NULL;
+  if (!target || (target->url_type != url_sip && target->url_type != url_sips) || !target->url_host) {
+    oh_sip_refer_notify (h, 400, "Bad Refer-To");
+    su_home_deinit (home);
+    return;
+  }
+  /* <sip:c@host?Replaces=...>: the header goes into our INVITE, not the URI */
+  if (target->url_headers)
+    headers = url_query_as_header_string (home, target->url_headers);
+  for (char *line = headers; line && *line; ) {
+    char *end = strchr (line, '\n');
+    if (end)
+      *end = '\0';
+    if (g_ascii_strncasecmp (line, "Replaces:", 9) == 0)
+      replaces = g_strstrip (g_strdup (line + 9));
+    line = end ? end + 1 : NULL;
+  }
+  target->url_headers = NULL;
+  event.refer_to = url_as_string (home, target);
+  event.referred_by = by ? sip_header_as_string (home, (const sip_header_t *) by) : NULL;
+  event.replaces = replaces;
+  emit (h, &event);
+  su_home_deinit (home);
+}
+
+static void
 on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
 {
   OhSipHandle *h = handle_new (self, KIND_CALL, NULL);
   g_autofree char *remote_uri = NULL;
   g_autofree char *source = NULL;
-  const char *remote_name = NULL;
+  g_autofree char *remote_name = NULL;
   su_home_t home[1] = { SU_HOME_INIT (home) };
   OhSipIncoming incoming = { 0 };
-  const sip_p_asserted_identity_t *paid;
 
   h->nh = nh;
   nua_handle_bind (nh, h);
@@ -501,9 +684,7 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   }
   h->call_id = g_strdup (sip->sip_call_id->i_id);
 
-  paid = sip_p_asserted_identity (sip);
-  remote_uri = g_strdup (url_as_string (home, paid ? paid->paid_url : sip->sip_from->a_url));
-  remote_name = paid ? paid->paid_display : sip->sip_from->a_display;
+  remote_identity (sip, sip->sip_from, "calling", &remote_name, &remote_uri);
   if (sip->sip_via)
     source = g_strdup_printf ("%s:%s",
                               sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host,
@@ -511,7 +692,7 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
 
   incoming.call_id = h->call_id;
   incoming.remote_uri = remote_uri;
-  incoming.remote_name = remote_name ? remote_name : "";
+  incoming.remote_name = remote_name;
   /* a binding without a user part (other phones' registrations) leaves only To */
   if (sip->sip_request->rq_url->url_user)
     incoming.request_user = sip->sip_request->rq_url->url_user;
@@ -522,6 +703,21 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
   incoming.source = source;
   if (sip_alert_info (sip))
     incoming.alert_info = sip_header_as_string (home, (const sip_header_t *) sip_alert_info (sip));
+  if (sip->sip_replaces) {
+    /* attended transfer: this call takes the place of one of ours */
+    nua_handle_t *replaced = nua_handle_by_replaces (self->nua, sip->sip_replaces);
+    OhSipHandle *old = replaced ? nua_handle_magic (replaced) : NULL;
+
+    incoming.replaces = old && old->kind == KIND_CALL && !old->ended ? old->owner : NULL;
+    if (replaced)
+      nua_handle_unref (replaced);
+    if (!incoming.replaces) {
+      nua_respond (nh, SIP_481_NO_TRANSACTION, TAG_END ());
+      handle_destroy (h);
+      su_home_deinit (home);
+      return;
+    }
+  }
   self->dispatching = h;
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
   self->dispatching = NULL;
@@ -576,8 +772,24 @@ dispatch (OhSip *self, nua_event_t ev, int status, char const *phrase, nua_handl
   case nua_i_info:
     on_info (h, sip);
     break;
+  case nua_r_refer:
+    on_refer_response (h, status, phrase);
+    break;
+  case nua_i_notify:
+    on_refer_notify (h, sip, tags);
+    break;
+  case nua_i_refer:
+    on_refer_request (h, sip, tags);
+    break;
   case nua_i_bye:
     emit_ended (h, TRUE, FALSE);
+    break;
+  case nua_r_bye:
+    on_bye_response (h);
+    break;
+  case nua_i_error:
+  case nua_i_media_error:
+    h->stack_error = TRUE;
     break;
   case nua_i_cancel:
     h->final_status = 487;
@@ -685,7 +897,15 @@ oh_sip_new (const OhSettings *settings, gboolean trace, GError **error)
                           NUTAG_AUTOANSWER (0),
                           NUTAG_AUTOALERT (0),
                           NUTAG_AUTOACK (1),
+                          /* every 1xx reliable (RFC 3262) to a caller that
+                           * supports 100rel, not only 183; our INVITEs say
+                           * Supported: 100rel and PRACK by themselves */
+                          NUTAG_EARLY_MEDIA (1),
                           NUTAG_ENABLEINVITE (1),
+                          /* RFC 4028: asked for in our INVITEs, negotiated in
+                           * our answers; the refresher re-INVITEs halfway */
+                          NUTAG_SESSION_TIMER (settings->session_expires),
+                          NUTAG_MIN_SE (settings->min_se),
                           NUTAG_ALLOW ("INFO"),
                           NUTAG_OUTBOUND ("no-validate no-options-keepalive no-natify"),
                           NUTAG_KEEPALIVE (0),
@@ -886,6 +1106,8 @@ oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
               TAG_IF (invite->anonymous, SIPTAG_PRIVACY_STR ("id")),
               TAG_IF (call_info, SIPTAG_CALL_INFO_STR (call_info)),
               TAG_IF (invite->auto_answer, SIPTAG_HEADER_STR ("Answer-Mode: Auto")),
+              TAG_IF (invite->referred_by, SIPTAG_REFERRED_BY_STR (invite->referred_by)),
+              TAG_IF (invite->replaces, SIPTAG_REPLACES_STR (invite->replaces)),
               TAG_END ());
   return h;
 }
@@ -945,6 +1167,54 @@ oh_sip_hold (OhSipHandle *h, gboolean hold)
   send_reinvite (h);
 }
 
+/* Transfer the call's far end to @target (REFER, RFC 3515); with @replaces,
+ * to take the place of that call's dialog (attended transfer, RFC 3891).
+ * The news come as TRANSFER events. */
+void
+oh_sip_refer (OhSipHandle *h, const char *target, const char *referred_by, OhSipHandle *replaces)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  g_autofree char *refer_to = NULL;
+  g_autofree char *by = g_strdup_printf ("<%s>", referred_by);
+
+  g_return_if_fail (h && h->kind == KIND_CALL && h->answered);
+
+  if (replaces) {
+    sip_replaces_t *rp = nua_handle_make_replaces (replaces->nh, home, 0);
+    char *value = rp ? sip_header_as_string (home, (const sip_header_t *) rp) : NULL;
+    g_autofree char *escaped = value ? g_uri_escape_string (value, NULL, FALSE) : NULL;
+
+    refer_to = escaped ? g_strdup_printf ("<%s?Replaces=%s>", target, escaped) : NULL;
+  }
+  if (!refer_to)
+    refer_to = g_strdup_printf ("<%s>", target);
+  h->referring = TRUE;
+  nua_refer (h->nh,
+             SIPTAG_REFER_TO_STR (refer_to),
+             TAG_IF (referred_by, SIPTAG_REFERRED_BY_STR (by)),
+             TAG_END ());
+  su_home_deinit (home);
+}
+
+/* How the call a REFER we took made goes (RFC 3515 NOTIFY, message/sipfrag):
+ * a final @status (>= 200) ends the subscription. We send these ourselves:
+ * nua's own (NUTAG_NOTIFY_REFER) reports a 407 challenge as the end. */
+void
+oh_sip_refer_notify (OhSipHandle *h, guint status, const char *phrase)
+{
+  g_autofree char *frag = g_strdup_printf ("SIP/2.0 %u %s\r\n", status, phrase ? phrase : "");
+
+  g_return_if_fail (h && h->kind == KIND_CALL);
+  if (!h->refer_event || h->ended)
+    return;
+  nua_notify (h->nh,
+              NUTAG_SUBSTATE (status >= 200 ? nua_substate_terminated : nua_substate_active),
+              SIPTAG_EVENT (h->refer_event),
+              SIPTAG_CONTENT_TYPE_STR ("message/sipfrag;version=2.0"),
+              SIPTAG_PAYLOAD_STR (frag),
+              TAG_END ());
+}
+
 void
 oh_sip_send_dtmf_info (OhSipHandle *h, char digit, guint duration_ms)
 {
@@ -966,8 +1236,10 @@ oh_sip_hangup (OhSipHandle *h)
     return;
   if (h->outgoing && !h->answered)
     nua_cancel (h->nh, TAG_END ());
-  else if (h->answered)
+  else if (h->answered) {
+    h->bye_asked = TRUE;
     nua_bye (h->nh, TAG_END ());
+  }
   else
     oh_sip_respond (h, SIP_486_BUSY_HERE, NULL);
 }
@@ -1026,6 +1298,14 @@ oh_sip_handle_free (OhSipHandle *h)
     h->doomed = TRUE;
   else
     handle_destroy (h);
+}
+
+/* The standard reason phrase of a SIP status ("Busy Here"), or "". */
+const char *
+oh_sip_status_phrase (guint status)
+{
+  const char *phrase = sip_status_phrase ((int) status);
+  return phrase ? phrase : "";
 }
 
 gboolean

@@ -23,6 +23,8 @@ typedef enum {
   OH_SIP_EVENT_OPTIONS,     /* answer to an OPTIONS probe */
   OH_SIP_EVENT_DTMF,        /* a digit came in a SIP INFO */
   OH_SIP_EVENT_HOLD_FAILED, /* our re-INVITE (hold or resume) was refused */
+  OH_SIP_EVENT_TRANSFER,    /* how our REFER goes: its refusal, or a NOTIFY's sipfrag status */
+  OH_SIP_EVENT_REFERRED,    /* the far end asks us to call refer_to (its REFER took 202) */
 } OhSipEventType;
 
 typedef struct {
@@ -33,8 +35,14 @@ typedef struct {
   gboolean auth_failed;     /* the credentials were refused or are missing */
   gboolean by_remote;       /* ENDED: the other side sent BYE or CANCEL */
   gboolean cancelled;       /* ENDED: the caller cancelled before an answer */
+  gboolean expired;         /* ENDED: the session timer ran out (RFC 4028): our
+                             * refresh failed (status: its answer, 408 when none
+                             * came) or the far end's did not come (408) */
   guint expires;            /* REGISTER: seconds the binding lasts */
-  const char *remote_name;  /* PROGRESS 2xx: P-Asserted-Identity or To display name */
+  const char *remote_name;  /* PROGRESS 18x/2xx of the first INVITE: P-Asserted-Identity,
+                             * Remote-Party-ID or To; "Anonymous" when it hides;
+                             * "" when none (NULL for re-INVITEs) */
+  const char *remote_uri;   /* their URI, likewise */
   /* MEDIA: the negotiated stream */
   const char *media_address;
   guint media_port;
@@ -51,6 +59,12 @@ typedef struct {
   gboolean local_hold;      /* we hold it (oh_sip_hold) */
   /* DTMF */
   char digit;               /* 0-9 * # A-D */
+  /* TRANSFER: status and phrase of the REFER's answer or of the referred call */
+  gboolean final;           /* no more news of this transfer will come */
+  /* REFERRED */
+  const char *refer_to;     /* the URI to call, without its ?headers */
+  const char *referred_by;  /* the Referred-By (or From) of the REFER */
+  const char *replaces;     /* Replaces header value the Refer-To carried, or NULL */
 } OhSipEvent;
 
 typedef struct {
@@ -60,6 +74,7 @@ typedef struct {
   const char *request_user; /* user part of the Request-URI: which account is called */
   const char *source;       /* "address:port": where the INVITE came from and its sender's Via port */
   const char *alert_info;   /* the Alert-Info header, NULL when none */
+  gpointer replaces;        /* owner of the call this INVITE replaces (RFC 3891) */
 } OhSipIncoming;
 
 typedef struct {
@@ -79,6 +94,9 @@ typedef struct {
   gboolean anonymous;
   gboolean auto_answer;
   const OhSipMedia *media;
+  /* a call made because of a REFER */
+  const char *referred_by;
+  const char *replaces;     /* Replaces header value (attended transfer) */
 } OhSipInvite;
 
 #define OH_TYPE_SIP (oh_sip_get_type ())
@@ -111,6 +129,13 @@ void          oh_sip_respond             (OhSipHandle      *handle,
 void          oh_sip_hangup              (OhSipHandle      *handle);
 void          oh_sip_hold                (OhSipHandle      *handle,
                                           gboolean          hold);
+void          oh_sip_refer               (OhSipHandle      *handle,
+                                          const char       *target,
+                                          const char       *referred_by,
+                                          OhSipHandle      *replaces);
+void          oh_sip_refer_notify        (OhSipHandle      *handle,
+                                          guint             status,
+                                          const char       *phrase);
 void          oh_sip_send_dtmf_info      (OhSipHandle      *handle,
                                           char              digit,
                                           guint             duration_ms);
@@ -123,6 +148,8 @@ void          oh_sip_handle_set_owner    (OhSipHandle      *handle,
                                           gpointer          owner);
 const char   *oh_sip_handle_get_call_id  (OhSipHandle      *handle);
 void          oh_sip_handle_free         (OhSipHandle      *handle);
+
+const char   *oh_sip_status_phrase       (guint             status);
 
 /* Pure helpers on SIP URIs (Sofia's URL parser), for D-Bus argument checks. */
 char         *oh_sip_normalize_target    (const char       *target,

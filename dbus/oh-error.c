@@ -26,12 +26,3 @@ oh_error_quark (void)
                                       oh_error_entries, G_N_ELEMENTS (oh_error_entries));
   return (GQuark) quark;
 }
-
-gboolean
-oh_error_handle_not_supported (gpointer skeleton, GDBusMethodInvocation *invocation)
-{
-  g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_SUPPORTED,
-                                         "%s is not supported by this version of offhookd",
-                                         g_dbus_method_invocation_get_method_name (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}

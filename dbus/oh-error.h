@@ -21,9 +21,4 @@ typedef enum {
 
 GQuark   oh_error_quark                (void);
 
-/* A handle-* signal handler for methods of the contract this version does not
- * implement yet: answers NotSupported naming the method. */
-gboolean oh_error_handle_not_supported (gpointer               skeleton,
-                                        GDBusMethodInvocation *invocation);
-
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include "oh-media-session.h"
 #include "oh-emodel.h"
+#include "oh-media-mixer.h"
 
 #include <gst/gst.h>
 #include <stdio.h>
@@ -128,6 +129,7 @@ struct _OhMediaSession {
   guint dtmf_clock_rate;
   guint ptime;
   OhEmodelCodec quality;   /* the codec's factors in the E-model */
+  OhMediaMixer *mixer;      /* in a local conference: the pipeline mixes */
   PacketCount sent;
   PacketCount received;
 };
@@ -256,6 +258,37 @@ setup_device (GstElement *element, const char *device)
                 "buffer-time", (gint64) DEVICE_BUFFER_US, "latency-time", (gint64) DEVICE_PERIOD_US, NULL);
 }
 
+/* Conference: what this call receives goes to the other members... */
+static GstPadProbeReturn
+on_conference_heard (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  OhMediaSession *self = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+
+  if (self->mixer && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    oh_media_mixer_push (self->mixer, self, (const gint16 *) map.data, map.size / sizeof (gint16));
+    gst_buffer_unmap (buffer, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* ...and what they receive joins our microphone on its way out. */
+static GstPadProbeReturn
+on_conference_mic (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  OhMediaSession *self = data;
+  GstBuffer *buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstMapInfo map;
+
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (self->mixer && gst_buffer_map (buffer, &map, GST_MAP_READWRITE)) {
+    oh_media_mixer_mix (self->mixer, self, (gint16 *) map.data, map.size / sizeof (gint16));
+    gst_buffer_unmap (buffer, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static gboolean
 add_branch (OhMediaSession *self, GstPad *pad, const char *description)
 {
@@ -272,6 +305,12 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
   sink = gst_bin_get_by_name (GST_BIN (bin), "speaker");
   if (sink) {
     setup_device (sink, self->sink_device);
+    gst_object_unref (sink);
+  }
+  sink = gst_bin_get_by_name (GST_BIN (bin), "conf_out");
+  if (sink) {
+    g_autoptr(GstPad) conf = gst_element_get_static_pad (sink, "sink");
+    gst_pad_add_probe (conf, GST_PAD_PROBE_TYPE_BUFFER, on_conference_heard, self, NULL);
     gst_object_unref (sink);
   }
   gst_bin_add (GST_BIN (self->pipeline), bin);
@@ -312,16 +351,20 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
 
   if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
     description = g_strdup ("rtpdtmfdepay ! fakesink async=false sync=false");
-  else if (self->dtmf_recv_payload)
+  else if (self->dtmf_recv_payload && !self->mixer)
     description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! %s",
                                    self->codec->depay, self->codec->decoder, playout);
   else
     description = g_strdup_printf ("%s ! %s ! tee name=split "
-                                   "split. ! audioconvert ! audioresample ! %s "
+                                   "split. ! audioconvert ! audioresample ! %s %s %s",
+                                   self->codec->depay, self->codec->decoder, playout,
+                                   self->dtmf_recv_payload ? "" :
                                    "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
                                    "audio/x-raw,format=S16LE,rate=8000,channels=1 ! dtmfdetect ! "
                                    "fakesink async=false sync=false",
-                                   self->codec->depay, self->codec->decoder, playout);
+                                   /* in a conference, the others send what we hear */
+                                   self->mixer ? "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
+                                   OH_MEDIA_MIXER_CAPS " ! fakesink name=conf_out async=false sync=false" : "");
   add_branch (self, pad, description);
 }
 
@@ -538,7 +581,7 @@ describe_pipeline (OhMediaSession *self)
 
   return g_strdup_printf (
     "rtpbin name=rtpbin latency=%u "
-    "pulsesrc name=mic ! audioconvert ! audioresample ! %s"
+    "pulsesrc name=mic ! audioconvert ! audioresample ! %s%s"
     "audio/x-raw,rate=%u,channels=1 %s"
     "! %s ! %s name=pay pt=%u ! rtpdtmfmux name=mux ! rtpbin.send_rtp_sink_0 "
     "%s "
@@ -548,8 +591,10 @@ describe_pipeline (OhMediaSession *self)
     "udpsrc name=rtp_src close-socket=false ! rtpbin.recv_rtp_sink_0 "
     "udpsrc name=rtcp_src close-socket=false ! rtpbin.recv_rtcp_sink_0 "
     "%s",
-    self->jitter_ms, echo_cancel ? ECHO_CANCEL : "", codec->audio_rate, dtmf_in, encoder, codec->pay,
-    params->send_payload, dtmf, echo_cancel ? ECHO_PLAYOUT : "");
+    self->jitter_ms, echo_cancel ? ECHO_CANCEL : "",
+    self->mixer ? OH_MEDIA_MIXER_CAPS " ! identity name=conf_in ! audioconvert ! audioresample ! " : "",
+    codec->audio_rate, dtmf_in, encoder, codec->pay, params->send_payload, dtmf,
+    echo_cancel ? ECHO_PLAYOUT : "");
 }
 
 static gboolean on_adapt (gpointer data);
@@ -589,6 +634,13 @@ build (OhMediaSession *self, GError **error)
                        NULL);
   }
   gst_object_unref (e);
+
+  e = gst_bin_get_by_name (GST_BIN (pipeline), "conf_in");
+  if (e) {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_conference_mic, self, NULL);
+    gst_object_unref (e);
+  }
 
   set_by_name (pipeline, "pay", "min-ptime", (gint64) self->ptime * GST_MSECOND,
                "max-ptime", (gint64) self->ptime * GST_MSECOND, NULL);
@@ -757,6 +809,32 @@ oh_media_session_stop (OhMediaSession *self)
 
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
   stop_pipeline (self);
+  if (self->mixer)
+    oh_media_mixer_remove (self->mixer, self);
+  g_clear_object (&self->mixer);
+}
+
+/* Join a local conference (@mixer), or leave it (NULL): the pipeline is
+ * built anew with or without the mixing stages. */
+void
+oh_media_session_set_mixer (OhMediaSession *self, OhMediaMixer *mixer)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (OH_IS_MEDIA_SESSION (self));
+
+  if (self->mixer == mixer)
+    return;
+  stop_pipeline (self);
+  if (self->mixer)
+    oh_media_mixer_remove (self->mixer, self);
+  g_set_object (&self->mixer, mixer);
+  if (mixer)
+    oh_media_mixer_add (mixer, self);
+  if (self->codec && !self->rebuild_id && !build (self, &error)) {
+    g_warning ("media: %s; retrying", error->message);
+    self->rebuild_id = g_timeout_add_seconds (REBUILD_SECONDS, on_rebuild, self);
+  }
 }
 
 /* What RTCP knows: the far end's stream as we receive it (RFC 3550's

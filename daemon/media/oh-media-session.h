@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "oh-media-mixer.h"
+
 G_BEGIN_DECLS
 
 /* The PulseAudio stream property that tells offhookd's audio routing which
@@ -47,6 +49,8 @@ void            oh_media_session_send_dtmf      (OhMediaSession   *self,
                                                  char              digit,
                                                  gboolean          start);
 void            oh_media_session_stop           (OhMediaSession   *self);
+void            oh_media_session_set_mixer      (OhMediaSession   *self,
+                                                 OhMediaMixer     *mixer);
 GVariant       *oh_media_session_get_statistics (OhMediaSession   *self);
 
 G_END_DECLS

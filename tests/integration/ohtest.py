@@ -1462,6 +1462,43 @@ def _short_iface(iface):
     return iface if '.' in iface else f'org.offhook.Phone1.{iface}'
 
 
+class PendingCall:
+    """A D-Bus method call in flight (Phone.call_async)."""
+
+    def __init__(self, phone, path, iface, method, args, timeout):
+        self.what = f'{_short_iface(iface)}.{method}'
+        self.done = False
+        self.value = None
+        self.err = None
+        phone.conn.call(BUS_NAME, _short_path(path), _short_iface(iface), method, args, None,
+                        Gio.DBusCallFlags.NO_AUTO_START, int(timeout * 1000), None, self._finish)
+
+    def _finish(self, conn, res):
+        try:
+            reply = conn.call_finish(res)
+            self.value = tuple(reply.unpack()) if reply is not None else ()
+        except GLib.Error as e:
+            self.err = (Gio.DBusError.get_remote_error(e) or str(e.domain),
+                        re.sub(r'^GDBus\.Error:[^ ]+: ', '', e.message))
+        self.done = True
+
+    def _wait(self, timeout):
+        if not _iterate_until(lambda: self.done, timeout):
+            raise TestFailure(f'{self.what} did not answer within {timeout} s')
+
+    def result(self, timeout):
+        """The reply's values; TestFailure if it failed or is late."""
+        self._wait(timeout)
+        if self.err:
+            raise TestFailure(f'{self.what} failed: {self.err[0]}: {self.err[1]}')
+        return self.value
+
+    def error(self, timeout):
+        """(error name, message), or None if the call succeeded."""
+        self._wait(timeout)
+        return self.err
+
+
 class Phone:
     """The real offhookd on a private bus and a private PulseAudio."""
 
@@ -1577,6 +1614,12 @@ class Phone:
             BUS_NAME, _short_path(path), _short_iface(iface), method, args,
             None, Gio.DBusCallFlags.NO_AUTO_START, int(timeout * 1000), None)
         return tuple(reply.unpack()) if reply is not None else ()
+
+    def call_async(self, path, iface, method, args, signature, timeout=30):
+        """Start a method call that answers later (e.g. Transfer); the
+        PendingCall's result()/error() wait for its answer."""
+        return PendingCall(self, path, iface, method,
+                           GLib.Variant(f'({signature})', tuple(args)), timeout)
 
     def get(self, path, iface, prop):
         return self.call(path, 'org.freedesktop.DBus.Properties', 'Get',
@@ -1741,15 +1784,36 @@ def tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400,
         tone_b.stop()
 
 
-def active_call(caller, callee, target, timeout=10):
-    """caller dials target and callee answers: both call paths, active."""
+def registered_phones(fx, count=3):
+    """Kamailio with users 1001, 1002, ..., a Pulse with mic_X/spk_X for each
+    phone and that many phones a, b, c, ... registered as those users
+    (SIP ports 5062, 5064, ...): (kam, pulse, [(phone, account), ...])."""
+    names = 'abcdef'[:count]
+    users = {f'100{i + 1}': f'pw100{i + 1}' for i in range(count)}
+    kam = Kamailio(fx, users=users)
+    pulse = Pulse(fx, sinks=[f'{kind}_{n}' for n in names for kind in ('mic', 'spk')])
+    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i)
+              for i, n in enumerate(names)]
+    return kam, pulse, phones
+
+
+def incoming_call(caller, callee, target, state='incoming', timeout=10):
+    """caller dials target: (the caller's call path, the callee's new call
+    path once it is in @state)."""
     added = callee.watch_signal(None, 'Manager', 'CallAdded')
     try:
         call_a = caller.dial(target)
         call_b = added.wait(timeout)[0]
     finally:
         added.close()
-    callee.wait_prop(call_b, 'Call', 'State', 'incoming', timeout)
+    callee.wait_prop(call_b, 'Call', 'State', state, timeout)
+    return call_a, call_b
+
+
+def active_call(caller, callee, target, timeout=10, state='incoming'):
+    """caller dials target and callee answers (the new call rings in
+    @state): both call paths, active."""
+    call_a, call_b = incoming_call(caller, callee, target, state, timeout)
     callee.call(call_b, 'Call', 'Answer')
     caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
     callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)

@@ -17,8 +17,9 @@ the hook switch by writing evdev events into the fake devices.  Phone B
    --png-dir equals the committed picture
    (tests/integration/data/offhook-ui-incoming.png); lifting the handset
    answers, the lamp stays lit; softkey 1 holds the call (the lamp blinks
-   slowly) and resumes it; softkey 3 (Conf) is refused by this daemon
-   (NotSupported) and the display shows that for a few seconds; the
+   slowly) and resumes it; softkey 3 (Conf) with a single call is refused
+   by the daemon (a conference needs two calls) and the display shows that
+   for a few seconds; the
    speaker key (a --keymap entry) takes the call over, so that putting the
    handset down does not end it (checked after the mute key's request,
    which follows any hang-up); B hanging up ends it.

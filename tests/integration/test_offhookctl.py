@@ -7,8 +7,8 @@ phone B (1002), which offhookctl answers on B's bus; DTMF sent with
 offhookctl reaches B; a second call B refuses. Along the way: usage errors
 exit 2, an unknown call or account 4, hold and resume (B sees RemoteHeld),
 resuming an active call 1 with the daemon's InvalidState on stderr, the
-daemon's NotSupported (transfer, conference) 5 with the error name on
-stderr, no history 6,
+a transfer to a user nobody registered 1 with the daemon's Failed (the call
+stays held), a conference of one call 1 with the daemon's InvalidArguments, no history 6,
 a call ended unanswered 7, no daemon 3. `monitor --json` runs the whole
 time; its lines are parsed, must show the calls' states in order, and must
 survive the daemon stopping and starting again.
@@ -30,9 +30,8 @@ from ohtest import check, ok  # noqa: E402
 ohtest.isolate()
 
 CTL = os.environ.get('OFFHOOKCTL')
-NOT_SUPPORTED = 'org.offhook.Phone1.Error.NotSupported'
 EXIT_FAILED, EXIT_USAGE, EXIT_NO_DAEMON, EXIT_NOT_FOUND = 1, 2, 3, 4
-EXIT_NOT_SUPPORTED, EXIT_NO_HISTORY, EXIT_CALL_ENDED = 5, 6, 7
+EXIT_NO_HISTORY, EXIT_CALL_ENDED = 6, 7
 
 
 def ctl_env(extra=None):
@@ -271,11 +270,17 @@ def answered_call(a, b, bus, fx):
     check('org.offhook.Phone1.Error.InvalidState' in r.stderr,
           f'resuming an active call: the daemon\'s InvalidState on stderr ({r.stderr.strip()})')
 
-    for argv in (['transfer', number, '1003'], ['transfer', number, '--to-call', number],
-                 ['conference', number, number]):
-        r = ctl(bus, *argv, expect=EXIT_NOT_SUPPORTED)
-        check(r.stderr.startswith('offhookctl: ' + NOT_SUPPORTED + ': '),
-              f'{argv[0]}: the daemon\'s {NOT_SUPPORTED} on stderr')
+    r = ctl(bus, 'transfer', number, '1003', expect=EXIT_FAILED)
+    check(r.stderr.startswith('offhookctl: org.offhook.Phone1.Error.Failed: ') and 'failed: 4' in r.stderr,
+          f'transfer to a user nobody registered: the daemon\'s Failed with the status ({r.stderr.strip()})')
+    check(ctl_json(bus, 'calls')[0]['State'] == 'held', 'the failed transfer left the call held')
+    ctl(bus, 'resume', number)
+    r = ctl(bus, 'transfer', number, '--to-call', number, expect=EXIT_FAILED)
+    check('org.offhook.Phone1.Error.InvalidArguments' in r.stderr,
+          f'transfer to the same call: the daemon\'s InvalidArguments ({r.stderr.strip()})')
+    r = ctl(bus, 'conference', number, number, expect=EXIT_FAILED)
+    check(r.stderr.startswith('offhookctl: org.offhook.Phone1.Error.InvalidArguments: '),
+          f'a conference of one call: the daemon\'s InvalidArguments on stderr ({r.stderr.strip()})')
     r = ctl(bus, 'hold', '99', expect=EXIT_NOT_FOUND)
     check('no call 99' in r.stderr, 'an unknown call number is named')
     ctl(bus, 'hangup', f'/org/offhook/Phone1/Call/{int(number) + 50}', expect=EXIT_NOT_FOUND)
@@ -335,8 +340,10 @@ with ohtest.Fixture('offhookctl', timeout=90) as fx:
     monitor.until(lambda e: e['object'] == f'call/{second}' and e['event'] == 'property'
                   and e['name'] == 'State' and e['value'] == 'disconnected',
                   'the refused call ends')
-    check(monitor.states(f'call/{first}')[-5:] == ['alerting', 'active', 'held', 'active', 'disconnected'],
-          'monitor --json: the first call went alerting, active, held, active, disconnected '
+    # held and resumed twice: by hold/resume, and by the failed transfer
+    check(monitor.states(f'call/{first}')[-7:] == ['alerting', 'active', 'held', 'active', 'held', 'active',
+                                                     'disconnected'],
+          'monitor --json: the first call went alerting, active, (held, active) twice, disconnected '
           f'({monitor.states(f"call/{first}")})')
     kinds = {(e['event'], e['object'], e.get('name')) for e in monitor.events}
     for k in (('added', 'account/work', None), ('property', 'account/work', 'RegistrationState'),

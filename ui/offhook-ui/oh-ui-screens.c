@@ -100,6 +100,7 @@ ended_reason (OhDbusCall *call)
   static const struct { const char *reason, *words; } reasons[] = {
     { "busy", "Busy" }, { "rejected", "Rejected" }, { "no-answer", "No answer" },
     { "cancelled", "Missed" }, { "transferred", "Transferred" }, { "failed", "Failed" },
+    { "session-expired", "Connection lost" },
   };
   const char *reason = oh_dbus_call_get_disconnect_reason (call);
 

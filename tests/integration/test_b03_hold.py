@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""hold: Hold/Resume, being held, and no RTP while held.
+"""b03-hold: the Cisco guide's Appendix B call-hold flow. Hold/Resume, being held, and no RTP while held.
 
 Two phones (A 1001, B 1002) registered with Kamailio, one call:
 
@@ -18,7 +18,7 @@ Two phones (A 1001, B 1002) registered with Kamailio, one call:
    3261's 2.1-4 s wait (A owns the Call-ID) and the retry is accepted;
    Hold() returns only then.
 
-Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_hold.py
+Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_b03_hold.py
 """
 
 import os
@@ -72,7 +72,7 @@ def sipp_call(fx, a, acc_a, scenario, args, name):
     return uas, call
 
 
-with ohtest.Fixture('hold', timeout=170) as fx:
+with ohtest.Fixture('b03-hold', timeout=170) as fx:
     kam = ohtest.Kamailio(fx)
     pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b'])
     a, acc_a = ohtest.registered_phone(fx, 'a', pulse, kam, '1001', 5062)
