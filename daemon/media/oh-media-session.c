@@ -16,7 +16,7 @@
  * far end's stream (see on_adapt), within these bounds. */
 #define JITTER_MIN_MS 20
 #define JITTER_MAX_MS 200
-#define JITTER_MARGIN_MS 10  /* beyond the latest packet seen */
+#define JITTER_MARGIN_MS 10  /* beyond the latest packet seen, then up to the next 10 ms */
 #define LATENESS_WINDOW_MS 10000
 #define DEFAULT_PTIME_MS 20
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
@@ -911,7 +911,9 @@ on_adapt (gpointer data)
 {
   OhMediaSession *self = data;
   guint late_ms = (guint) g_atomic_int_get (&self->lateness.peak_ms);
-  guint want = MIN (MAX (self->jitter_ms, late_ms + JITTER_MARGIN_MS), JITTER_MAX_MS);
+  /* in steps of 10 ms: each change is a short gap in the sound */
+  guint cover = (late_ms + JITTER_MARGIN_MS + 9) / 10 * 10;
+  guint want = MIN (MAX (self->jitter_ms, cover), JITTER_MAX_MS);
 
   if (want != self->jitter_ms) {
     g_debug ("media: jitter buffer %u ms → %u ms (a packet came %u ms late)", self->jitter_ms, want, late_ms);
