@@ -197,6 +197,34 @@ registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
 active_call(caller, callee, target, timeout=10)
     -> (caller's call path, callee's call path): caller dials target, the
     call that appears on callee is answered, and both are active.
+new_call(phone, trigger, timeout=10) -> (call path, properties)
+    runs trigger() and returns the call it made appear on phone
+    (Manager.CallAdded).
+dial_and_record(phone, pulse, target, seconds, rate=8000, **options)
+    -> (call path, properties, samples): records phone's speaker for
+    seconds while it dials target (Dial options), and collects the call's
+    PropertiesChanged meanwhile (the last value of each property; the call
+    object may be gone by then).
+call_ended(phone, call, reason, status=None, what='', timeout=10)
+    waits until the call is disconnected and checks its DisconnectReason
+    (and SipStatus unless None).
+check_cadence(label, runs, on_ms, off_ms, tolerance=60)
+    checks the whole runs of cadence() (not the first and last, cut by the
+    recording): at least two bursts and gaps, each within tolerance.
+sipp_media_args() -> ['-mi', '127.0.0.1', '-mp', PORT]: a media port of
+    its own for each SIPp peer of a test (16010, 16020, ...).
+sipp_scenario(name, headers=()) -> XML text of tests/integration/sipp/NAME
+    with the header lines added after the first Subject: line (extra
+    headers in a UAC's INVITE), for Sipp(fx, text, ...).
+sipp_finished(peer, what, timeout=15) -> its message trace, once the Sipp
+    peer exited 0 (checked).
+sipp_times(msgs) -> [(epoch, first line)] of each message of a SIPp
+    -trace_msg log; first_time(times, prefix) -> the epoch of the first one
+    whose first line starts with prefix, None when none does.
+sipp_message(msgs, first_line_regex) -> the headers of the first message
+    in a SIPp trace whose first line matches, None when none does;
+    sip_header(text, name, compact=None) -> the value of that header in
+    them (compact: its one-letter form), None when absent.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .times (arrival,
                         time.monotonic()), .collect(count, timeout) ->
@@ -226,6 +254,7 @@ Constants: BUS_NAME, ROOT_PATH, MANAGER, ACCOUNT, CALL, ERROR_PREFIX.
 """
 
 import array
+import datetime
 import errno
 import hashlib
 import math
@@ -1818,6 +1847,123 @@ def active_call(caller, callee, target, timeout=10, state='incoming'):
     caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
     callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)
     return call_a, call_b
+
+
+def new_call(phone, trigger, timeout=10):
+    """Run trigger(); the call it made appear on phone: (path, properties)."""
+    added = phone.watch_signal(None, 'Manager', 'CallAdded')
+    try:
+        trigger()
+        path, props = added.wait(timeout)
+    finally:
+        added.close()
+    return path, props
+
+
+def dial_and_record(phone, pulse, target, seconds, rate=8000, **options):
+    """Dial while recording the speaker: (call, changed properties, samples)."""
+    watch = SignalWatch(phone.conn, BUS_NAME, None,
+                        'org.freedesktop.DBus.Properties', 'PropertiesChanged')
+    made = []
+    try:
+        samples = pulse.record(phone.spk + '.monitor', seconds, rate,
+                               then=lambda: made.append(phone.dial(target, **options)))
+        phone.get(None, 'Manager', 'Version')  # round trip: earlier signals are in
+        ctx = GLib.MainContext.default()
+        while ctx.iteration(False):
+            pass
+    finally:
+        watch.close()
+    props = {}
+    for iface, changed, _ in watch.events:
+        if iface == CALL:
+            props.update(changed)
+    return made[0], props, samples
+
+
+def call_ended(phone, call, reason, status=None, what='', timeout=10):
+    """The call ends with DisconnectReason reason (and SipStatus status)."""
+    phone.wait_prop(call, 'Call', 'State', 'disconnected', timeout)
+    got = phone.get(call, 'Call', 'DisconnectReason')
+    code = phone.get(call, 'Call', 'SipStatus')
+    label = f'{what}: ' if what else ''
+    if status is None:
+        check(got == reason, f'{label}DisconnectReason {reason} (got {got!r}, SipStatus {code})')
+    else:
+        check((got, code) == (reason, status),
+              f'{label}DisconnectReason {reason}, SipStatus {status} (got {got!r}, {code})')
+
+
+def check_cadence(label, runs, on_ms, off_ms, tolerance=60):
+    """The complete runs (not the first and last, cut by the recording)."""
+    inner = runs[1:-1]
+    ons = [ms for on, ms in inner if on]
+    offs = [ms for on, ms in inner if not on]
+    check(len(ons) >= 2 and len(offs) >= 2,
+          f'{label}: at least two whole bursts and gaps ({runs})')
+    bad = [ms for ms in ons if abs(ms - on_ms) > tolerance] + \
+          [ms for ms in offs if abs(ms - off_ms) > tolerance]
+    check(not bad, f'{label}: on {ons} ms, off {offs} ms '
+          f'(expected {on_ms}/{off_ms} ± {tolerance})')
+
+
+_sipp_media_port = [16000]
+
+
+def sipp_media_args():
+    """SIPp arguments advertising a media port no other peer of the test has."""
+    _sipp_media_port[0] += 10
+    return ['-mi', '127.0.0.1', '-mp', str(_sipp_media_port[0])]
+
+
+def sipp_scenario(name, headers=()):
+    """A scenario of tests/integration/sipp/ as text, with extra header
+    lines after its first Subject: line."""
+    with open(os.path.join(SIPP_DIR, name), encoding='iso-8859-1') as f:
+        text = f.read()
+    m = re.search(r'^([ \t]*)Subject:[^\n]*\n', text, re.M)
+    if headers and not m:
+        raise ValueError(f'{name} has no Subject: line to add headers after')
+    if headers:
+        extra = ''.join(f'{m.group(1)}{h}\n' for h in headers)
+        text = text[:m.end()] + extra + text[m.end():]
+    return text
+
+
+def sipp_finished(peer, what, timeout=15):
+    """The trace of a SIPp peer that must end its scenario with success."""
+    rc = peer.wait(timeout)
+    check(rc == 0, f'{what}: SIPp finished its scenario (exit {rc})')
+    return peer.messages()
+
+
+def sipp_times(msgs):
+    """[(epoch, first line)] of every message in a SIPp -trace_msg log."""
+    out = []
+    for m in re.finditer(r'^-{10,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*\n'
+                         r'[^\n]*message[^\n]*\n\s*\n([^\r\n]*)', msgs, re.M):
+        ts = datetime.datetime.strptime(m.group(1), '%Y-%m-%d %H:%M:%S.%f').timestamp()
+        out.append((ts, m.group(2)))
+    return out
+
+
+def first_time(times, prefix):
+    for ts, line in times:
+        if line.startswith(prefix):
+            return ts
+    return None
+
+
+def sipp_message(msgs, first_line_regex):
+    """The head of the first traced message whose first line matches."""
+    m = re.search(rf'^(?:{first_line_regex})[^\n]*\n(?:[^\r\n]+\r?\n)*', msgs, re.M)
+    return m.group(0) if m else None
+
+
+def sip_header(text, name, compact=None):
+    names = re.escape(name) + (f'|{re.escape(compact)}' if compact else '')
+    m = re.search(rf'^(?:{names})\s*:\s*(.*?)\r?$', text or '', re.M | re.I)
+    return m.group(1) if m else None
 
 
 class Capture:
