@@ -116,8 +116,11 @@ def failure_heard(a, pulse, peer, target, status, phrase, reason, tone, what, **
         check((props.get('DisconnectReason'), props.get('SipStatus')) == (reason, status),
               f'{what}: DisconnectReason {reason}, SipStatus {status} '
               f'(got {props.get("DisconnectReason")!r}, {props.get("SipStatus")})')
-    ohtest.check_cadence(f'{what}: the {tone} tone', ohtest.cadence(samples, RATE, TONE_HZ),
-                         *CADENCE[tone])
+    # which tone, not its exact cadence (that is the tones test's): under the
+    # load of a whole suite a stream stalls or drops out now and then
+    ohtest.check_cadence(f'{what}: the {tone} tone',
+                         ohtest.smooth(ohtest.cadence(samples, RATE, TONE_HZ), 150), *CADENCE[tone],
+                         tolerance=100, median=True)
     msgs = ohtest.sipp_finished(peer, what)
     check(re.search(rf'^SIP/2\.0 {status} ', msgs, re.M) and re.search(r'^ACK sip:', msgs, re.M),
           f'{what}: SIPp sent {status} {phrase} and got the ACK')
