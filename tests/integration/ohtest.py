@@ -1832,16 +1832,18 @@ def tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400,
         tone_b.stop()
 
 
-def registered_phones(fx, count=3, extra_config=None):
+def registered_phones(fx, count=3, extra_config=None, configs=None, settings=None):
     """Kamailio with users 1001, 1002, ..., a Pulse with mic_X/spk_X for each
     phone and that many phones a, b, c, ... registered as those users
-    (SIP ports 5062, 5064, ...; extra_config for each, as for Phone):
-    (kam, pulse, [(phone, account), ...])."""
+    (SIP ports 5062, 5064, ...). extra_config: configuration of every phone
+    (as for Phone); configs / settings: {name: configuration / account
+    settings} of single phones. Returns (kam, pulse, [(phone, account), ...])."""
     names = 'abcdef'[:count]
     users = {f'100{i + 1}': f'pw100{i + 1}' for i in range(count)}
     kam = Kamailio(fx, users=users)
     pulse = Pulse(fx, sinks=[f'{kind}_{n}' for n in names for kind in ('mic', 'spk')])
-    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i, extra_config)
+    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i,
+                               (configs or {}).get(n, extra_config), **(settings or {}).get(n, {}))
               for i, n in enumerate(names)]
     return kam, pulse, phones
 

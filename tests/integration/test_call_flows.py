@@ -74,7 +74,6 @@ NO_ACCOUNT = GLib.Variant('o', '/')
 # neither ringback (440+480) nor call waiting
 TONE_HZ = 620
 CADENCE = {'busy': (500, 500), 'congestion': (250, 250)}
-USERS = {'1001': 'pw1001', '1002': 'pw1002', '1003': 'pw1003'}
 FLOWS = {}
 
 
@@ -190,12 +189,8 @@ def response_of(msgs, status):
 def three_phones(fx, b_config=None, **b_settings):
     """Kamailio with 1001..1003 and phones A, B (account settings
     b_settings, configuration b_config), C registered."""
-    kam = ohtest.Kamailio(fx, users=USERS)
-    pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b', 'mic_c', 'spk_c'])
-    a, _ = ohtest.registered_phone(fx, 'a', pulse, kam, '1001', 5062)
-    b, b_account = ohtest.registered_phone(fx, 'b', pulse, kam, '1002', 5064, extra_config=b_config,
-                                           **b_settings)
-    c, _ = ohtest.registered_phone(fx, 'c', pulse, kam, '1003', 5066)
+    kam, pulse, [(a, _), (b, b_account), (c, _)] = ohtest.registered_phones(
+        fx, 3, configs={'b': b_config}, settings={'b': b_settings})
     return kam, pulse, a, b, b_account, c
 
 
