@@ -12,6 +12,7 @@
 #define ACCOUNT_PATH "/org/offhook/Phone1/Account/"
 #define BACKOFF_MIN_S 5
 #define BACKOFF_MAX_S 300
+#define FORWARD_NOANSWER_DEFAULT_S 20
 
 typedef gboolean (*Check) (const char *key, GVariant *value, GError **error);
 
@@ -23,6 +24,8 @@ static gboolean check_expires (const char *key, GVariant *value, GError **error)
 static gboolean check_codecs (const char *key, GVariant *value, GError **error);
 static gboolean check_dtmf (const char *key, GVariant *value, GError **error);
 static gboolean check_srtp (const char *key, GVariant *value, GError **error);
+static gboolean check_auto_answer (const char *key, GVariant *value, GError **error);
+static gboolean check_forward_timeout (const char *key, GVariant *value, GError **error);
 
 static const struct {
   const char *key;
@@ -43,10 +46,11 @@ static const struct {
   { "forward-always", "s", check_uri_or_empty, FALSE },
   { "forward-busy", "s", check_uri_or_empty, FALSE },
   { "forward-noanswer", "s", check_uri_or_empty, FALSE },
-  { "forward-noanswer-timeout", "u", NULL, FALSE },
+  { "forward-noanswer-timeout", "u", check_forward_timeout, FALSE },
   { "call-waiting", "b", NULL, FALSE },
   { "accept-direct-calls", "b", NULL, FALSE },
   { "voicemail", "s", check_uri_or_empty, FALSE },
+  { "auto-answer", "s", check_auto_answer, FALSE },
   /* set by SetCredentials, never by Update */
   { "username", "s", NULL, TRUE },
 };
@@ -143,6 +147,24 @@ check_srtp (const char *key, GVariant *value, GError **error)
 {
   static const char * const allowed[] = { "off", "optional", "required", NULL };
   return check_one_of (key, value, allowed, error);
+}
+
+static gboolean
+check_auto_answer (const char *key, GVariant *value, GError **error)
+{
+  static const char * const allowed[] = { "never", "proxy", "always", NULL };
+  return check_one_of (key, value, allowed, error);
+}
+
+static gboolean
+check_forward_timeout (const char *key, GVariant *value, GError **error)
+{
+  guint32 seconds = g_variant_get_uint32 (value);
+
+  if (seconds >= 1 && seconds <= 3600)
+    return TRUE;
+  g_set_error (error, OH_ERROR, OH_ERROR_INVALID_ARGUMENTS, "%s: %u is not from 1 to 3600 seconds", key, seconds);
+  return FALSE;
 }
 
 static gboolean
@@ -314,8 +336,8 @@ on_proxy_resolved (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 /* Learn the addresses of the proxies (or of the AOR's domain when there are
- * none), so that accept-direct-calls=false can tell their INVITEs from others;
- * with the default (true) nothing needs looking up. */
+ * none), so that accept-direct-calls=false and auto-answer=proxy can tell
+ * their INVITEs from others; without either nothing needs looking up. */
 static void
 update_trusted (OhAccount *self)
 {
@@ -328,7 +350,8 @@ update_trusted (OhAccount *self)
   g_clear_object (&self->resolving);
   self->resolving = g_cancellable_new ();
   g_hash_table_remove_all (self->trusted);
-  if (setting_bool (self, "accept-direct-calls", TRUE))
+  if (setting_bool (self, "accept-direct-calls", TRUE) &&
+      !g_str_equal (oh_account_get_auto_answer (self), "proxy"))
     return;
 
   if (self->proxies[0])
@@ -957,4 +980,61 @@ oh_account_next_proxy (OhAccount *self, const char *failed)
     start_registration (self);
   }
   return list[index + 1];
+}
+
+/* The forwarding target of @key (forward-always, forward-busy or
+ * forward-noanswer); NULL when that forwarding is off. */
+const char *
+oh_account_get_forward (OhAccount *self, const char *key)
+{
+  const char *target;
+
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), NULL);
+  target = setting_string (self, key, "");
+  return *target ? target : NULL;
+}
+
+/* Seconds an incoming call rings before forward-noanswer takes it. */
+guint
+oh_account_get_forward_noanswer_timeout (OhAccount *self)
+{
+  GVariant *v;
+
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), FORWARD_NOANSWER_DEFAULT_S);
+  v = setting (self, "forward-noanswer-timeout");
+  return v ? g_variant_get_uint32 (v) : FORWARD_NOANSWER_DEFAULT_S;
+}
+
+/* Whether calls that ask for it are answered by themselves: "never",
+ * "proxy" (only those sent by the account's proxies) or "always". */
+const char *
+oh_account_get_auto_answer (OhAccount *self)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), "never");
+  return setting_string (self, "auto-answer", "proxy");
+}
+
+/* Whether an INVITE from network address @source came through one of the
+ * account's proxies (or the AOR's domain when it has none). */
+gboolean
+oh_account_is_from_proxy (OhAccount *self, const char *source)
+{
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), FALSE);
+  return source && g_hash_table_contains (self->trusted, source);
+}
+
+/* The proxy after @proxy in the list, NULL when it is the last or unknown;
+ * unlike oh_account_next_proxy() the account stays where it is. */
+const char *
+oh_account_proxy_after (OhAccount *self, const char *proxy)
+{
+  gsize n;
+  const char * const *list;
+
+  g_return_val_if_fail (OH_IS_ACCOUNT (self), NULL);
+  list = proxies (self, &n);
+  for (gsize i = 0; i + 1 < n; i++)
+    if (g_strcmp0 (list[i], proxy) == 0)
+      return list[i + 1];
+  return NULL;
 }

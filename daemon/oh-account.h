@@ -36,6 +36,14 @@ const char   *oh_account_get_dtmf        (OhAccount   *self);
 gboolean      oh_account_get_call_waiting (OhAccount  *self);
 const char   *oh_account_next_proxy      (OhAccount   *self,
                                           const char  *failed);
+const char   *oh_account_proxy_after     (OhAccount   *self,
+                                          const char  *proxy);
+const char   *oh_account_get_forward     (OhAccount   *self,
+                                          const char  *key);
+guint         oh_account_get_forward_noanswer_timeout (OhAccount *self);
+const char   *oh_account_get_auto_answer (OhAccount   *self);
+gboolean      oh_account_is_from_proxy   (OhAccount   *self,
+                                          const char  *source);
 
 gboolean      oh_validate_object_id      (const char  *id,
                                           GError     **error);

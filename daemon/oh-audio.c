@@ -35,6 +35,7 @@ typedef struct {
   gsize end;                /* when its time is up: where its next pause starts */
   gboolean finishing;
   gboolean draining;
+  pa_operation *drain;      /* the pending drain: cancelled when the tone goes first */
 } Tone;
 
 struct _OhAudio {
@@ -331,6 +332,11 @@ static void
 tone_free (Tone *tone)
 {
   g_clear_handle_id (&tone->timer, g_source_remove);
+  /* its callback would find the tone freed */
+  if (tone->drain) {
+    pa_operation_cancel (tone->drain);
+    pa_operation_unref (tone->drain);
+  }
   if (tone->stream) {
     pa_stream_set_write_callback (tone->stream, NULL, NULL);
     pa_stream_disconnect (tone->stream);
@@ -346,6 +352,7 @@ on_tone_drained (pa_stream *stream, int success, void *data)
   Tone *tone = data;
   OhAudio *self = tone->audio;
 
+  g_clear_pointer (&tone->drain, pa_operation_unref);
   /* a tone stopped before its end took its stream along: nothing to do */
   if (success && self->tones[tone->slot] == tone)
     g_clear_pointer (&self->tones[tone->slot], tone_free);
@@ -355,7 +362,7 @@ static void
 drain_tone (Tone *tone, pa_stream *stream)
 {
   tone->draining = TRUE;
-  forget (pa_stream_drain (stream, on_tone_drained, tone));
+  tone->drain = pa_stream_drain (stream, on_tone_drained, tone);
 }
 
 static void

@@ -17,6 +17,8 @@
 #define DTMF_PAUSE_MS 500  /* a ',' in SendDtmf */
 #define MAX_DTMF_DIGITS 256
 #define FAILURE_TONE_MS 3000 /* busy or congestion after a call that failed */
+#define MAX_REDIRECTS 5      /* 3xx answers an outgoing call follows */
+#define AUTO_ANSWER_TONE_MS 600 /* the "confirm" beeps before answering by ourselves */
 
 enum {
   SIGNAL_INVITE_SENT,
@@ -69,6 +71,8 @@ struct _OhCall {
   GString *dtmf_queue;      /* digits SendDtmf has still to send */
   guint dtmf_timer;
   char dtmf_sounding;       /* the digit whose tone or events are on */
+  GPtrArray *tried;         /* targets this outgoing call was sent to: no redirect loops */
+  gboolean auto_answer;     /* answers by itself when ring_timer fires */
 };
 
 G_DEFINE_TYPE (OhCall, oh_call, OH_DBUS_TYPE_CALL_SKELETON)
@@ -212,6 +216,16 @@ send_invite (OhCall *self)
   oh_dbus_call_set_sip_call_id (OH_DBUS_CALL (self), oh_sip_handle_get_call_id (self->handle));
 }
 
+/* The same call goes on with a new INVITE through @proxy. */
+static void
+resend_through (OhCall *self, const char *proxy)
+{
+  g_clear_pointer (&self->handle, oh_sip_handle_free);
+  g_free (self->proxy);
+  self->proxy = g_strdup (proxy);
+  send_invite (self);
+}
+
 /* The proxy did not answer the INVITE at all: the same call goes on through the
  * next one (seed Figure B-20). */
 static gboolean
@@ -225,9 +239,66 @@ fail_over (OhCall *self)
   if (!next)
     return FALSE;
   oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "proxy %s did not answer; trying %s", self->proxy, next);
+  resend_through (self, next);
+  return TRUE;
+}
+
+/* A proxy answered 5xx: RFC 3263 4.3 lets the same request go to the next
+ * server. The account stays with its proxy (it still answers). */
+static gboolean
+retry_after_server_error (OhCall *self, guint status)
+{
+  const char *next;
+
+  if (!self->account || !self->proxy || self->local_reason)
+    return FALSE;
+  next = oh_account_proxy_after (self->account, self->proxy);
+  if (!next)
+    return FALSE;
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "proxy %s answered %u; trying %s", self->proxy, status, next);
+  resend_through (self, next);
+  return TRUE;
+}
+
+/* The call now goes to @target: it shows that party. */
+static void
+show_redirect (OhCall *self, guint status, const char *target)
+{
+  OhDbusCall *dbus = OH_DBUS_CALL (self);
+
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "redirected (%u) from %s to %s", status, self->to_uri, target);
+  g_ptr_array_add (self->tried, g_strdup (target));
+  g_free (self->to_uri);
+  self->to_uri = g_strdup (target);
+  self->invite.to_uri = self->to_uri;
+  g_object_freeze_notify (G_OBJECT (self));
+  oh_dbus_call_set_remote_uri (dbus, target);
+  oh_dbus_call_set_remote_name (dbus, "");
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* A 3xx: the same call goes on to the first Contact not tried yet (RFC 3261
+ * 8.1.3.4), at most MAX_REDIRECTS times; the call then shows that party. */
+static gboolean
+follow_redirect (OhCall *self, const OhSipEvent *event)
+{
+  const char *next = NULL;
+
+  if (event->status < 300 || event->status >= 400 || !event->contacts || self->local_reason)
+    return FALSE;
+  for (guint i = 0; event->contacts[i] && !next; i++)
+    if (!g_ptr_array_find_with_equal_func (self->tried, event->contacts[i], g_str_equal, NULL))
+      next = event->contacts[i];
+  if (!next || self->tried->len > MAX_REDIRECTS) {
+    oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "not following the %u redirect: %s", event->status,
+                 next ? "too many redirects" : "no target that was not tried already");
+    return FALSE;
+  }
+  show_redirect (self, event->status, next);
+  /* the new callee's 180 brings the ringback back */
+  oh_tones_stop (self->tones, self);
+  self->early_media = FALSE;
   g_clear_pointer (&self->handle, oh_sip_handle_free);
-  g_free (self->proxy);
-  self->proxy = g_strdup (next);
   send_invite (self);
   return TRUE;
 }
@@ -240,6 +311,11 @@ on_ended (OhCall *self, const OhSipEvent *event)
 
   if (outgoing && !answered && event->local && (event->status == 408 || event->status == 503) &&
       fail_over (self))
+    return;
+  if (outgoing && !answered && !event->local && event->status >= 500 && event->status < 600 &&
+      retry_after_server_error (self, event->status))
+    return;
+  if (outgoing && !answered && follow_redirect (self, event))
     return;
 
   if (self->local_reason)
@@ -455,6 +531,8 @@ on_sip_event (OhSip *sip, gpointer owner, OhSipHandle *handle, const OhSipEvent 
   case OH_SIP_EVENT_PROGRESS:
     if (event->status >= 180 && event->status < 200)
       report_to_referrer (self, event->status, event->phrase);
+    if (event->contacts)
+      show_redirect (self, event->status, event->contacts[0]);
     if (event->status >= 180 && event->status < 200 && g_str_equal (state (self), "dialing"))
       set_state (self, "alerting");
     if (event->status >= 180 && event->status < 200 && !self->early_media)
@@ -517,6 +595,17 @@ refuse (OhCall *self, guint status, const char *phrase, const char *reason)
   disconnect (self, reason, status);
 }
 
+/* 302 to @uri: the caller calls there instead (deflection, forwarding). */
+static void
+redirect_to (OhCall *self, const char *uri)
+{
+  g_autofree char *contact = g_strdup_printf ("<%s>", uri);
+
+  oh_sip_respond (self->handle, 302, "Moved Temporarily", contact);
+  self->local_reason = "transferred";
+  disconnect (self, "transferred", 302);
+}
+
 /* Nobody answered within the ring timeout. */
 static gboolean
 on_ring_timeout (gpointer data)
@@ -525,7 +614,12 @@ on_ring_timeout (gpointer data)
 
   self->ring_timer = 0;
   if (g_str_equal (oh_dbus_call_get_direction (OH_DBUS_CALL (self)), "incoming")) {
-    refuse (self, 480, "Temporarily Unavailable", "no-answer");
+    const char *forward = self->account ? oh_account_get_forward (self->account, "forward-noanswer") : NULL;
+
+    if (forward)
+      oh_call_forward (self, forward);
+    else
+      refuse (self, 480, "Temporarily Unavailable", "no-answer");
   } else {
     self->local_reason = "no-answer";
     oh_sip_hangup (self->handle);
@@ -548,6 +642,28 @@ local_media (OhCall *self)
   if (!media.codecs)
     media.codecs = defaults;
   return media;
+}
+
+static gboolean
+on_auto_answer_now (gpointer data)
+{
+  OhCall *self = data;
+
+  self->ring_timer = 0;
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "answering by itself");
+  oh_call_answer (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The delay the caller asked for is over: warn with a short beep, then answer. */
+static gboolean
+on_auto_answer_due (gpointer data)
+{
+  OhCall *self = data;
+
+  oh_tones_play (self->tones, self, "confirm", 0, NULL);
+  self->ring_timer = g_timeout_add (AUTO_ANSWER_TONE_MS, on_auto_answer_now, self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -587,7 +703,6 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
   OhCall *self = OH_CALL (dbus);
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
-  g_autofree char *contact = NULL;
 
   if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting")) {
     g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
@@ -600,10 +715,8 @@ handle_deflect (OhDbusCall *dbus, GDBusMethodInvocation *invocation, const char 
     g_dbus_method_invocation_return_gerror (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  contact = g_strdup_printf ("<%s>", uri);
-  oh_sip_respond (self->handle, 302, "Moved Temporarily", contact);
-  self->local_reason = "transferred";
-  disconnect (self, "transferred", 302);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "deflected to %s", uri);
+  redirect_to (self, uri);
   oh_dbus_call_complete_deflect (dbus, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -768,6 +881,7 @@ oh_call_finalize (GObject *object)
   g_free (self->referred_by);
   g_free (self->replaces);
   g_string_free (self->dtmf_queue, TRUE);
+  g_ptr_array_unref (self->tried);
   G_OBJECT_CLASS (oh_call_parent_class)->finalize (object);
 }
 
@@ -802,6 +916,7 @@ static void
 oh_call_init (OhCall *self)
 {
   self->dtmf_queue = g_string_new (NULL);
+  self->tried = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (self, "handle-answer", G_CALLBACK (handle_answer), NULL);
   g_signal_connect (self, "handle-hangup", G_CALLBACK (handle_hangup), NULL);
   g_signal_connect (self, "handle-deflect", G_CALLBACK (handle_deflect), NULL);
@@ -868,6 +983,7 @@ oh_call_new_outgoing (OhSip *sip, OhConfig *config, OhTones *tones, OhAccount *a
     self->from_uri = g_strdup_printf ("sip:%s@%s", settings->local_user, host);
   }
   self->to_uri = g_strdup (dial->target);
+  g_ptr_array_add (self->tried, g_strdup (dial->target));
   oh_dbus_call_set_remote_uri (OH_DBUS_CALL (self), dial->target);
 
   self->local = local_media (self);
@@ -948,6 +1064,18 @@ oh_call_hangup (OhCall *self)
   oh_sip_hangup (self->handle);
 }
 
+/* With forward-noanswer on, the ring timeout is the account's
+ * forward-noanswer-timeout, and it ends in a 302 instead of a 480. */
+static void
+arm_forward_noanswer (OhCall *self)
+{
+  if (!self->account || !oh_account_get_forward (self->account, "forward-noanswer"))
+    return;
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  self->ring_timer = g_timeout_add (oh_account_get_forward_noanswer_timeout (self->account) * 1000,
+                                    on_ring_timeout, self);
+}
+
 /* Let a new incoming call ring (180 Ringing), as `incoming` or, while
  * another call is up, as `waiting`; again to move it between the two. */
 void
@@ -957,8 +1085,10 @@ oh_call_ring (OhCall *self, gboolean waiting)
 
   if (!g_str_equal (state (self), "incoming") && !g_str_equal (state (self), "waiting"))
     return;
-  if (!self->rung)
+  if (!self->rung) {
     oh_sip_respond (self->handle, 180, "Ringing", NULL);
+    arm_forward_noanswer (self);
+  }
   self->rung = TRUE;
   set_state (self, waiting ? "waiting" : "incoming");
 }
@@ -1074,4 +1204,37 @@ oh_call_set_mixer (OhCall *self, OhMediaMixer *mixer)
   oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "%s the conference", mixer ? "joins" : "leaves");
   if (self->media)
     self->media_api->set_mixer (self->media, mixer);
+}
+
+/* Redirect a ringing incoming call to @target (a SIP URI) with 302; it ends
+ * as transferred. */
+void
+oh_call_forward (OhCall *self, const char *target)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  if (is_over (self))
+    return;
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "forwarded to %s", target);
+  redirect_to (self, target);
+}
+
+/* Answer a ringing incoming call by itself after @delay_s seconds, with the
+ * confirm beeps first; it does not ring meanwhile. */
+void
+oh_call_auto_answer (OhCall *self, guint delay_s)
+{
+  g_return_if_fail (OH_IS_CALL (self));
+
+  self->auto_answer = TRUE;
+  g_clear_handle_id (&self->ring_timer, g_source_remove);
+  oh_log_call (G_LOG_LEVEL_INFO, self, self->path, "answers by itself in %u s", delay_s);
+  self->ring_timer = g_timeout_add (delay_s * 1000, on_auto_answer_due, self);
+}
+
+gboolean
+oh_call_is_auto_answering (OhCall *self)
+{
+  g_return_val_if_fail (OH_IS_CALL (self), FALSE);
+  return self->auto_answer;
 }

@@ -62,5 +62,10 @@ void          oh_call_hangup         (OhCall              *self);
 void          oh_call_reject         (OhCall              *self,
                                       guint                status,
                                       const char          *phrase);
+void          oh_call_forward        (OhCall              *self,
+                                      const char          *target);
+void          oh_call_auto_answer    (OhCall              *self,
+                                      guint                delay_s);
+gboolean      oh_call_is_auto_answering (OhCall           *self);
 
 G_END_DECLS

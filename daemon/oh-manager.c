@@ -132,7 +132,7 @@ update_alerting (OhManager *self)
   self->alerting = TRUE;
   for (guint i = 0; i < self->calls->len; i++) {
     OhCall *call = self->calls->pdata[i];
-    if (!oh_call_is_over (call) && is_ringing (call)) {
+    if (!oh_call_is_over (call) && is_ringing (call) && !oh_call_is_auto_answering (call)) {
       oh_call_ring (call, busy);
       ringing = ringing ? ringing : call;
     }
@@ -583,6 +583,67 @@ handle_hangup_all (OhDbusManager *dbus, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Whether a call that asks to be answered by itself may be: the account
+ * allows it from there, and no other call is up. */
+static gboolean
+may_auto_answer (OhManager *self, OhAccount *account, const OhSipIncoming *incoming)
+{
+  const char *policy = account ? oh_account_get_auto_answer (account) : "never";
+
+  if (incoming->answer_after < 0)
+    return FALSE;
+  if (live_calls (self) > 0 || g_str_equal (policy, "never") ||
+      (g_str_equal (policy, "proxy") && !oh_account_is_from_proxy (account, incoming->source))) {
+    oh_log_account (G_LOG_LEVEL_INFO, account ? oh_dbus_account_get_id (OH_DBUS_ACCOUNT (account)) : "-",
+                    "%s asks to be answered by itself; it rings instead (%s)", incoming->remote_uri,
+                    live_calls (self) > 0 ? "another call is up" : "auto-answer is not allowed from there");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The speaker, for a call answered by itself; the route the user chose is
+ * what audio.conf keeps. */
+static void
+use_speaker (OhManager *self)
+{
+  self->route = OH_AUDIO_ROUTE_SPEAKER;
+  oh_audio_set_route (self->audio, self->route);
+  oh_audio_set_volume (self->audio, self->route_volume[self->route]);
+  g_object_freeze_notify (G_OBJECT (self));
+  oh_dbus_manager_set_audio_route (OH_DBUS_MANAGER (self), oh_audio_route_to_string (self->route));
+  oh_dbus_manager_set_volume (OH_DBUS_MANAGER (self), self->route_volume[self->route]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* What a new incoming call does, decided before it joins the list: forwarded
+ * (forward-always; forward-busy when every line is taken, DoNotDisturb is on
+ * or another call is up on an account without call waiting), refused with
+ * 486, answered by itself, or rung. */
+static void
+route_incoming (OhManager *self, OhCall *call, OhAccount *account, const OhSipIncoming *incoming)
+{
+  gboolean busy = oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
+                  live_calls (self) >= oh_config_get_settings (self->config)->max_calls ||
+                  (account && !oh_account_get_call_waiting (account) && line_in_use (self, NULL));
+  const char *always = account ? oh_account_get_forward (account, "forward-always") : NULL;
+  const char *on_busy = account ? oh_account_get_forward (account, "forward-busy") : NULL;
+
+  if (always) {
+    oh_call_forward (call, always);
+  } else if (busy && on_busy) {
+    oh_call_forward (call, on_busy);
+  } else if (busy) {
+    oh_call_reject (call, 486, "Busy Here");
+  } else if (may_auto_answer (self, account, incoming)) {
+    oh_call_ring (call, FALSE);
+    use_speaker (self);
+    oh_call_auto_answer (call, (guint) incoming->answer_after);
+  } else {
+    oh_call_ring (call, line_in_use (self, NULL));
+  }
+}
+
 static void
 on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming, OhManager *self)
 {
@@ -618,13 +679,7 @@ on_incoming_call (OhSip *sip, OhSipHandle *handle, const OhSipIncoming *incoming
     add_call (self, call);
     return;
   }
-  /* counted before this call joins the list */
-  if (oh_dbus_manager_get_do_not_disturb (OH_DBUS_MANAGER (self)) ||
-      live_calls (self) >= oh_config_get_settings (self->config)->max_calls ||
-      (account && !oh_account_get_call_waiting (account) && line_in_use (self, NULL)))
-    oh_call_reject (call, 486, "Busy Here");
-  else
-    oh_call_ring (call, line_in_use (self, NULL));
+  route_incoming (self, call, account, incoming);
   add_call (self, call);
 }
 

@@ -21,6 +21,7 @@ typedef struct _OhSipHandle OhSipHandleMagic;
 #include <sofia-sip/sip_extra.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
 #include <sofia-sip/soa_tag.h>
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_log.h>
@@ -61,6 +62,7 @@ struct _OhSipHandle {
   guint final_status;
   char *final_phrase;
   gboolean final_local;
+  GStrv redirect;       /* the Contacts of a 3xx to our INVITE, highest q first */
   /* the last SDP each side sent, in the nua handle's home */
   sdp_session_t *local_sdp;
   sdp_session_t *remote_sdp;
@@ -236,6 +238,7 @@ emit_ended (OhSipHandle *h, gboolean by_remote, gboolean cancelled)
     .by_remote = by_remote,
     .cancelled = cancelled,
     .expired = h->expired && !by_remote,
+    .contacts = (const char * const *) h->redirect,
   };
 
   if (h->ended)
@@ -416,6 +419,64 @@ on_bye_response (OhSipHandle *h)
   h->final_phrase = g_strdup ("Session Timer Expired");
 }
 
+typedef struct {
+  unsigned q;               /* 0…1000 */
+  char *uri;
+} RedirectTarget;
+
+static gint
+by_q (gconstpointer a, gconstpointer b)
+{
+  const RedirectTarget *x = *(RedirectTarget * const *) a;
+  const RedirectTarget *y = *(RedirectTarget * const *) b;
+
+  return (gint) y->q - (gint) x->q;
+}
+
+/* The SIP URIs of a 3xx's Contacts, highest q first (RFC 3261 8.1.3.4); the
+ * sort is stable, so equal q keep the order of the response. */
+static void
+keep_redirect (OhSipHandle *h, const sip_t *sip)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
+
+  for (const sip_contact_t *m = sip ? sip->sip_contact : NULL; m; m = m->m_next) {
+    RedirectTarget *t;
+
+    if (m->m_url->url_type != url_sip && m->m_url->url_type != url_sips)
+      continue;
+    t = g_new0 (RedirectTarget, 1);
+    t->q = m->m_q ? sip_q_value (m->m_q) : 1000;
+    t->uri = url_as_string (home, m->m_url);
+    g_ptr_array_add (targets, t);
+  }
+  g_ptr_array_sort (targets, by_q);
+  for (guint i = 0; i < targets->len; i++)
+    g_strv_builder_add (uris, ((RedirectTarget *) targets->pdata[i])->uri);
+  g_strfreev (h->redirect);
+  h->redirect = g_strv_builder_end (uris);
+  su_home_deinit (home);
+}
+
+/* Sofia followed a 302 to our first INVITE by itself (see oh_sip_invite):
+ * the INVITE went on to the first Contact. */
+static void
+report_stack_redirect (OhSipHandle *h, const sip_t *sip)
+{
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  const char *target[2] = { NULL, NULL };
+  OhSipEvent event = { .type = OH_SIP_EVENT_PROGRESS, .status = sip->sip_status->st_status,
+                       .phrase = sip->sip_status->st_phrase, .contacts = target };
+
+  if (sip->sip_contact) {
+    target[0] = url_as_string (home, sip->sip_contact->m_url);
+    emit (h, &event);
+  }
+  su_home_deinit (home);
+}
+
 static void
 on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, const sip_t *sip)
 {
@@ -469,6 +530,12 @@ on_response (OhSipHandle *h, nua_event_t ev, int status, const char *phrase, con
       g_free (h->final_phrase);
       h->final_phrase = g_strdup (phrase);
       h->final_local = event.local;
+      if (status < 400)
+        keep_redirect (h, sip);
+      return;
+    }
+    if (status < 200 && sip && sip->sip_status && sip->sip_status->st_status / 100 == 3) {
+      report_stack_redirect (h, sip);
       return;
     }
     if (status < 180 && status >= 100)
@@ -575,6 +642,34 @@ on_info (OhSipHandle *h, const sip_t *sip)
     emit (h, &event);
   else
     g_debug ("INFO %s without a DTMF digit we understand", type);
+}
+
+/* Seconds after which the caller wants us to answer by ourselves (intercom,
+ * paging), -1 when it does not: RFC 5373 Answer-Mode: Auto, or the older
+ * Call-Info ;answer-after=N and Alert-Info ;info=alert-autoanswer of Polycom,
+ * Cisco and Broadsoft. */
+static int
+auto_answer_after (const sip_t *sip)
+{
+  int after = -1;
+
+  for (const msg_unknown_t *u = sip->sip_unknown; u; u = u->un_next)
+    if (u->un_name && u->un_value && g_ascii_strcasecmp (u->un_name, "Answer-Mode") == 0 &&
+        g_ascii_strncasecmp (u->un_value, "Auto", 4) == 0 && strchr (" \t;", u->un_value[4]))
+      after = 0;
+  for (const sip_alert_info_t *ai = sip_alert_info (sip); ai; ai = ai->ai_next) {
+    const char *info = msg_params_find (ai->ai_params, "info=");
+    if (info && g_ascii_strcasecmp (info, "alert-autoanswer") == 0)
+      after = 0;
+  }
+  for (const sip_call_info_t *ci = sip->sip_call_info; ci; ci = ci->ci_next) {
+    const char *delay = msg_params_find (ci->ci_params, "answer-after=");
+    if (delay && g_ascii_isdigit (*delay))
+      after = (int) MIN (strtoul (delay, NULL, 10), 3600);
+    else if (delay)
+      after = 0;
+  }
+  return after;
 }
 
 static void
@@ -718,6 +813,7 @@ on_incoming_invite (OhSip *self, nua_handle_t *nh, const sip_t *sip)
       return;
     }
   }
+  incoming.answer_after = auto_answer_after (sip);
   self->dispatching = h;
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, h, &incoming);
   self->dispatching = NULL;
@@ -1108,6 +1204,11 @@ oh_sip_invite (OhSip *self, gpointer owner, const OhSipInvite *invite)
               TAG_IF (invite->auto_answer, SIPTAG_HEADER_STR ("Answer-Mode: Auto")),
               TAG_IF (invite->referred_by, SIPTAG_REFERRED_BY_STR (invite->referred_by)),
               TAG_IF (invite->replaces, SIPTAG_REPLACES_STR (invite->replaces)),
+              /* One restart by the stack (a digest challenge answered, a 422's
+               * Min-SE taken): a 3xx after it is the call's to follow. A 302 to
+               * the first INVITE the stack follows itself, to its first Contact
+               * (reported as a PROGRESS with contacts) */
+              NUTAG_RETRY_COUNT (1),
               TAG_END ());
   return h;
 }
@@ -1285,6 +1386,7 @@ handle_destroy (OhSipHandle *h)
   g_free (h->username);
   wipe_free (h->password);
   g_free (h->final_phrase);
+  g_strfreev (h->redirect);
   g_free (h);
 }
 

@@ -38,6 +38,9 @@ typedef struct {
   gboolean expired;         /* ENDED: the session timer ran out (RFC 4028): our
                              * refresh failed (status: its answer, 408 when none
                              * came) or the far end's did not come (408) */
+  const char * const *contacts; /* ENDED by a 3xx: where to try instead, highest q first;
+                                 * PROGRESS with a 3xx status: the stack re-sent our first
+                                 * INVITE to contacts[0] by itself (302); else NULL */
   guint expires;            /* REGISTER: seconds the binding lasts */
   const char *remote_name;  /* PROGRESS 18x/2xx of the first INVITE: P-Asserted-Identity,
                              * Remote-Party-ID or To; "Anonymous" when it hides;
@@ -75,6 +78,9 @@ typedef struct {
   const char *source;       /* "address:port": where the INVITE came from and its sender's Via port */
   const char *alert_info;   /* the Alert-Info header, NULL when none */
   gpointer replaces;        /* owner of the call this INVITE replaces (RFC 3891) */
+  int answer_after;         /* the caller asks us to answer by ourselves after this many
+                             * seconds (Answer-Mode: Auto, Call-Info answer-after,
+                             * Alert-Info alert-autoanswer); -1 when it does not */
 } OhSipIncoming;
 
 typedef struct {

@@ -107,6 +107,9 @@ tone_ms(samples, rate, freq_hz, threshold=0.3, block_ms=20, min_rms=30)
 tone_blocks(samples, rate, freq_hz, ...) -> [bool] per block (the same test)
 cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10)
     -> [(on, ms), ...]: the runs with and without the tone, in order.
+smooth(runs, min_ms=100) -> the runs of cadence() with every gap shorter
+    than min_ms inside a burst (a dropout on a loaded machine, not part of
+    a cadence) merged into it.
 sine(freq_hz, seconds, rate, amplitude) -> bytes (s16le mono)
 Tone                    .stop(), .proc
 
@@ -197,6 +200,36 @@ registered_phone(fx, name, pulse, kam, user, sip_port, extra_config=None,
 active_call(caller, callee, target, timeout=10)
     -> (caller's call path, callee's call path): caller dials target, the
     call that appears on callee is answered, and both are active.
+new_call(phone, trigger, timeout=10) -> (call path, properties)
+    runs trigger() and returns the call it made appear on phone
+    (Manager.CallAdded).
+dial_and_record(phone, pulse, target, seconds, rate=8000, **options)
+    -> (call path, properties, samples): records phone's speaker for
+    seconds while it dials target (Dial options), and collects the call's
+    PropertiesChanged meanwhile (the last value of each property; the call
+    object may be gone by then).
+call_ended(phone, call, reason, status=None, what='', timeout=10)
+    waits until the call is disconnected and checks its DisconnectReason
+    (and SipStatus unless None).
+check_cadence(label, runs, on_ms, off_ms, tolerance=60, median=False)
+    checks the whole runs of cadence() (not the first and last, cut by the
+    recording): at least two bursts and gaps, each within tolerance (with
+    median=True: their medians, for a machine under load that may stall a
+    stream now and then).
+sipp_media_args() -> ['-mi', '127.0.0.1', '-mp', PORT]: a media port of
+    its own for each SIPp peer of a test (16010, 16020, ...).
+sipp_scenario(name, headers=()) -> XML text of tests/integration/sipp/NAME
+    with the header lines added after the first Subject: line (extra
+    headers in a UAC's INVITE), for Sipp(fx, text, ...).
+sipp_finished(peer, what, timeout=15) -> its message trace, once the Sipp
+    peer exited 0 (checked).
+sipp_times(msgs) -> [(epoch, first line)] of each message of a SIPp
+    -trace_msg log; first_time(times, prefix) -> the epoch of the first one
+    whose first line starts with prefix, None when none does.
+sipp_message(msgs, first_line_regex) -> the headers of the first message
+    in a SIPp trace whose first line matches, None when none does;
+    sip_header(text, name, compact=None) -> the value of that header in
+    them (compact: its one-letter form), None when absent.
 SignalWatch             .wait(timeout=10, predicate=None) -> args tuple,
                         .events (list of args tuples), .times (arrival,
                         time.monotonic()), .collect(count, timeout) ->
@@ -226,6 +259,7 @@ Constants: BUS_NAME, ROOT_PATH, MANAGER, ACCOUNT, CALL, ERROR_PREFIX.
 """
 
 import array
+import datetime
 import errno
 import hashlib
 import math
@@ -891,6 +925,20 @@ def cadence(samples, rate, freq_hz, threshold=0.2, block_ms=10):
         else:
             runs.append([on, block_ms])
     return [tuple(r) for r in runs]
+
+
+def smooth(runs, min_ms=100):
+    """cadence() runs without the gaps shorter than min_ms inside a burst."""
+    out = []
+    for on, ms in runs:
+        if out and out[-1][0] == on:
+            out[-1] = (on, out[-1][1] + ms)
+        elif len(out) >= 2 and on and not out[-1][0] and out[-1][1] < min_ms:
+            gap = out.pop()
+            out[-1] = (True, out[-1][1] + gap[1] + ms)
+        else:
+            out.append((on, ms))
+    return out
 
 
 class Tone:
@@ -1784,15 +1832,18 @@ def tones_both_ways(pulse, a, b, label, freqs=(1000, 600), min_ms=400,
         tone_b.stop()
 
 
-def registered_phones(fx, count=3):
+def registered_phones(fx, count=3, extra_config=None, configs=None, settings=None):
     """Kamailio with users 1001, 1002, ..., a Pulse with mic_X/spk_X for each
     phone and that many phones a, b, c, ... registered as those users
-    (SIP ports 5062, 5064, ...): (kam, pulse, [(phone, account), ...])."""
+    (SIP ports 5062, 5064, ...). extra_config: configuration of every phone
+    (as for Phone); configs / settings: {name: configuration / account
+    settings} of single phones. Returns (kam, pulse, [(phone, account), ...])."""
     names = 'abcdef'[:count]
     users = {f'100{i + 1}': f'pw100{i + 1}' for i in range(count)}
     kam = Kamailio(fx, users=users)
     pulse = Pulse(fx, sinks=[f'{kind}_{n}' for n in names for kind in ('mic', 'spk')])
-    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i)
+    phones = [registered_phone(fx, n, pulse, kam, f'100{i + 1}', 5062 + 2 * i,
+                               (configs or {}).get(n, extra_config), **(settings or {}).get(n, {}))
               for i, n in enumerate(names)]
     return kam, pulse, phones
 
@@ -1818,6 +1869,126 @@ def active_call(caller, callee, target, timeout=10, state='incoming'):
     caller.wait_prop(call_a, 'Call', 'State', 'active', timeout)
     callee.wait_prop(call_b, 'Call', 'State', 'active', timeout)
     return call_a, call_b
+
+
+def new_call(phone, trigger, timeout=10):
+    """Run trigger(); the call it made appear on phone: (path, properties)."""
+    added = phone.watch_signal(None, 'Manager', 'CallAdded')
+    try:
+        trigger()
+        path, props = added.wait(timeout)
+    finally:
+        added.close()
+    return path, props
+
+
+def dial_and_record(phone, pulse, target, seconds, rate=8000, **options):
+    """Dial while recording the speaker: (call, changed properties, samples)."""
+    watch = SignalWatch(phone.conn, BUS_NAME, None,
+                        'org.freedesktop.DBus.Properties', 'PropertiesChanged')
+    made = []
+    try:
+        samples = pulse.record(phone.spk + '.monitor', seconds, rate,
+                               then=lambda: made.append(phone.dial(target, **options)))
+        phone.get(None, 'Manager', 'Version')  # round trip: earlier signals are in
+        ctx = GLib.MainContext.default()
+        while ctx.iteration(False):
+            pass
+    finally:
+        watch.close()
+    props = {}
+    for iface, changed, _ in watch.events:
+        if iface == CALL:
+            props.update(changed)
+    return made[0], props, samples
+
+
+def call_ended(phone, call, reason, status=None, what='', timeout=10):
+    """The call ends with DisconnectReason reason (and SipStatus status)."""
+    phone.wait_prop(call, 'Call', 'State', 'disconnected', timeout)
+    got = phone.get(call, 'Call', 'DisconnectReason')
+    code = phone.get(call, 'Call', 'SipStatus')
+    label = f'{what}: ' if what else ''
+    if status is None:
+        check(got == reason, f'{label}DisconnectReason {reason} (got {got!r}, SipStatus {code})')
+    else:
+        check((got, code) == (reason, status),
+              f'{label}DisconnectReason {reason}, SipStatus {status} (got {got!r}, {code})')
+
+
+def check_cadence(label, runs, on_ms, off_ms, tolerance=60, median=False):
+    """The complete runs (not the first and last, cut by the recording)."""
+    inner = runs[1:-1]
+    ons = [ms for on, ms in inner if on]
+    offs = [ms for on, ms in inner if not on]
+    check(len(ons) >= 2 and len(offs) >= 2,
+          f'{label}: at least two whole bursts and gaps ({runs})')
+    if median:
+        ons = [sorted(ons)[len(ons) // 2]]
+        offs = [sorted(offs)[len(offs) // 2]]
+    bad = [ms for ms in ons if abs(ms - on_ms) > tolerance] + \
+          [ms for ms in offs if abs(ms - off_ms) > tolerance]
+    check(not bad, f'{label}: on {ons} ms, off {offs} ms '
+          f'(expected {on_ms}/{off_ms} ± {tolerance})')
+
+
+_sipp_media_port = [16000]
+
+
+def sipp_media_args():
+    """SIPp arguments advertising a media port no other peer of the test has."""
+    _sipp_media_port[0] += 10
+    return ['-mi', '127.0.0.1', '-mp', str(_sipp_media_port[0])]
+
+
+def sipp_scenario(name, headers=()):
+    """A scenario of tests/integration/sipp/ as text, with extra header
+    lines after its first Subject: line."""
+    with open(os.path.join(SIPP_DIR, name), encoding='iso-8859-1') as f:
+        text = f.read()
+    m = re.search(r'^([ \t]*)Subject:[^\n]*\n', text, re.M)
+    if headers and not m:
+        raise ValueError(f'{name} has no Subject: line to add headers after')
+    if headers:
+        extra = ''.join(f'{m.group(1)}{h}\n' for h in headers)
+        text = text[:m.end()] + extra + text[m.end():]
+    return text
+
+
+def sipp_finished(peer, what, timeout=15):
+    """The trace of a SIPp peer that must end its scenario with success."""
+    rc = peer.wait(timeout)
+    check(rc == 0, f'{what}: SIPp finished its scenario (exit {rc})')
+    return peer.messages()
+
+
+def sipp_times(msgs):
+    """[(epoch, first line)] of every message in a SIPp -trace_msg log."""
+    out = []
+    for m in re.finditer(r'^-{10,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*\n'
+                         r'[^\n]*message[^\n]*\n\s*\n([^\r\n]*)', msgs, re.M):
+        ts = datetime.datetime.strptime(m.group(1), '%Y-%m-%d %H:%M:%S.%f').timestamp()
+        out.append((ts, m.group(2)))
+    return out
+
+
+def first_time(times, prefix):
+    for ts, line in times:
+        if line.startswith(prefix):
+            return ts
+    return None
+
+
+def sipp_message(msgs, first_line_regex):
+    """The head of the first traced message whose first line matches."""
+    m = re.search(rf'^(?:{first_line_regex})[^\n]*\n(?:[^\r\n]+\r?\n)*', msgs, re.M)
+    return m.group(0) if m else None
+
+
+def sip_header(text, name, compact=None):
+    names = re.escape(name) + (f'|{re.escape(compact)}' if compact else '')
+    m = re.search(rf'^(?:{names})\s*:\s*(.*?)\r?$', text or '', re.M | re.I)
+    return m.group(1) if m else None
 
 
 class Capture:

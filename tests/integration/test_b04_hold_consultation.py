@@ -9,6 +9,8 @@ Three phones registered with Kamailio: A 1001, B 1002, C 1003.
    other again.
 2. The desk-phone shortcut: A talks to B and dials C without holding B
    first: the call with B goes `held` by itself before C answers.
+3. The line limit (max-calls=2 here): with those two calls up, a third
+   Dial gets Busy and nothing changes.
 
 Run: OFFHOOKD=build/daemon/offhookd /usr/bin/python3 tests/integration/test_b04_hold_consultation.py
 """
@@ -24,7 +26,8 @@ from ohtest import check, ok  # noqa: E402
 ohtest.isolate()
 
 with ohtest.Fixture('b04-hold-consultation', timeout=170) as fx:
-    kam, pulse, [(a, acc_a), (b, acc_b), (c, acc_c)] = ohtest.registered_phones(fx, 3)
+    kam, pulse, [(a, acc_a), (b, acc_b), (c, acc_c)] = ohtest.registered_phones(
+        fx, 3, extra_config={'sip': {'max-calls': 2}})
     ok('three phones registered')
 
     # ---- 1: hold, consult, hang up, resume
@@ -55,6 +58,10 @@ with ohtest.Fixture('b04-hold-consultation', timeout=170) as fx:
     a.wait_prop(a_b, 'Call', 'State', 'held', 10)
     b.wait_prop(b_a, 'Call', 'RemoteHeld', True, 5)
     ok('dialling a second call put the first on hold by itself')
+    before = a.get(None, 'Manager', 'Calls')
+    msg = a.expect_dbus_error('Busy', a.dial, '1003')
+    check('2 lines' in msg, f'a third call beyond max-calls=2 gets Busy ({msg})')
+    check(a.get(None, 'Manager', 'Calls') == before, 'and no call was added')
     a.call(a_c, 'Call', 'Hangup')
     a.wait_prop(a_c, 'Call', 'State', 'disconnected', 10)
     a.call(a_b, 'Call', 'Hangup')

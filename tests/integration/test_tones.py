@@ -49,19 +49,6 @@ def runs_of(pulse, phone, freq, seconds):
     return samples, ohtest.cadence(samples, RATE, freq)
 
 
-def check_cadence(label, runs, on_ms, off_ms, tolerance=60):
-    """The complete runs (not the first and last, cut by the recording)."""
-    inner = runs[1:-1]
-    ons = [ms for on, ms in inner if on]
-    offs = [ms for on, ms in inner if not on]
-    check(len(ons) >= 2 and len(offs) >= 2,
-          f'{label}: at least two whole bursts and gaps ({runs})')
-    bad = [ms for ms in ons if abs(ms - on_ms) > tolerance] + \
-          [ms for ms in offs if abs(ms - off_ms) > tolerance]
-    check(not bad, f'{label}: on {ons} ms, off {offs} ms '
-          f'(expected {on_ms}/{off_ms} ± {tolerance})')
-
-
 def ringer_volume(pulse, pid):
     """Volume in % of the phone's ringer stream, from pactl."""
     for block in pulse.pactl('list', 'sink-inputs').split('Sink Input #')[1:]:
@@ -98,17 +85,17 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     # ---- 1: PlayTone / StopTone
     play(a, 'busy')
     samples, runs = runs_of(pulse, a, 480, 3.3)
-    check_cadence('us busy 480 Hz', runs, 500, 500)
+    ohtest.check_cadence('us busy 480 Hz', runs, 500, 500)
     check(ohtest.tone_ms(samples, RATE, 620, 0.2) >= 1000, 'us busy also has 620 Hz')
     play(a, 'congestion')
     samples, runs = runs_of(pulse, a, 620, 2.3)
-    check_cadence('us congestion 620 Hz', runs, 250, 250)
+    ohtest.check_cadence('us congestion 620 Hz', runs, 250, 250)
     a.call(None, 'Manager', 'StopTone')
     check(silent(pulse, a, 480, 1.0), 'StopTone silences the tone')
 
     play(b, 'busy')
     samples, runs = runs_of(pulse, b, 425, 3.3)
-    check_cadence('de busy 425 Hz', runs, 480, 480)
+    ohtest.check_cadence('de busy 425 Hz', runs, 480, 480)
     play(b, 'dial')
     samples, runs = runs_of(pulse, b, 425, 1.5)
     check(any(on and ms >= 1300 for on, ms in runs),
@@ -148,7 +135,7 @@ with ohtest.Fixture('tones', timeout=170) as fx:
     # (the call object is gone 3 s after it ended, before the recording is)
     samples = pulse.record(a.spk + '.monitor', 5.0, RATE, then=lambda: a.dial('1002'))
     runs = ohtest.cadence(samples, RATE, 480)
-    check_cadence('busy after the 486', runs, 500, 500)
+    ohtest.check_cadence('busy after the 486', runs, 500, 500)
     heard = sum(ms for on, ms in runs if on)
     # 3 s, finishing the burst it is in: three or four whole bursts
     check(1400 <= heard <= 2100 and not runs[-1][0] and runs[-1][1] >= 1000,

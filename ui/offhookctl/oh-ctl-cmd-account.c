@@ -20,7 +20,7 @@ static const struct {
   { "register", "b" }, { "expires", "u" }, { "enabled", "b" }, { "codecs", "as" },
   { "dtmf", "s" }, { "srtp", "s" }, { "forward-always", "s" }, { "forward-busy", "s" },
   { "forward-noanswer", "s" }, { "forward-noanswer-timeout", "u" }, { "call-waiting", "b" },
-  { "accept-direct-calls", "b" }, { "voicemail", "s" },
+  { "accept-direct-calls", "b" }, { "voicemail", "s" }, { "auto-answer", "s" },
 };
 
 static GVariant *
@@ -269,7 +269,8 @@ run_unregister (const OhCtlRequest *request, GError **error)
   "proxies (comma-separated, primary first), transport (udp|tcp|tls), register,\n" \
   "expires, enabled, codecs (comma-separated), dtmf, srtp, forward-always,\n" \
   "forward-busy, forward-noanswer, forward-noanswer-timeout, call-waiting,\n" \
-  "accept-direct-calls, voicemail. Booleans are on/off (true/false, yes/no, 1/0)."
+  "accept-direct-calls, voicemail, auto-answer (never|proxy|always). Booleans are\n" \
+  "on/off (true/false, yes/no, 1/0)."
 
 const OhCtlCommand oh_ctl_account_commands[] = {
   { "accounts", NULL, "List the accounts and their registration",
