@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PulseAudio: the audio routes, volumes, microphone mute and tone playback.
- * The only user of libpulse. */
+/* The audio routes, volumes, microphone mute and tone playback (PulseAudio
+ * through the pulse module, loaded on first use). */
 #pragma once
 
 #include <glib-object.h>
 
 #include "oh-config.h"
+#include "pulse/oh-pulse.h"
 
 G_BEGIN_DECLS
 
@@ -19,8 +20,8 @@ typedef enum {
 /* What oh_audio_play() plays: a progress tone on the route, or the ringer on
  * the ringer's sink at RingerVolume. One sound per slot at a time. */
 typedef enum {
-  OH_AUDIO_SLOT_TONE,
-  OH_AUDIO_SLOT_RINGER,
+  OH_AUDIO_SLOT_TONE = OH_PULSE_SLOT_TONE,
+  OH_AUDIO_SLOT_RINGER = OH_PULSE_SLOT_RINGER,
 } OhAudioSlot;
 
 #define OH_TYPE_AUDIO (oh_audio_get_type ())
@@ -44,6 +45,7 @@ void          oh_audio_set_ringer_volume (OhAudio      *self,
 void          oh_audio_set_muted         (OhAudio      *self,
                                           gboolean      muted);
 
+void          oh_audio_use               (OhAudio      *self);
 void          oh_audio_play              (OhAudio      *self,
                                           OhAudioSlot   slot,
                                           gpointer      owner,

@@ -466,6 +466,8 @@ on_media (OhCall *self, const OhSipEvent *event)
   if (!self->media) {
     OhAudio *audio = oh_tones_get_audio (self->tones);
 
+    /* the call's streams get their route, volume and mute */
+    oh_audio_use (audio);
     self->media_api = oh_media_loader_get (&error);
     if (!self->media_api) {
       oh_log_call (G_LOG_LEVEL_WARNING, self, self->path, "no audio: %s", error->message);

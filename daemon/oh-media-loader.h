@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Loads the media module (GStreamer) the first time a call needs audio. */
+/* Loads offhookd's modules when first needed: media (GStreamer) when a call
+ * needs audio, pulse (libpulse) when a sound plays or a call starts. */
 #pragma once
 
 #include "media/oh-media-session.h"
 #include "media/oh-ringtone.h"
+#include "pulse/oh-pulse.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +22,14 @@ typedef struct {
   __typeof__ (oh_media_session_set_mixer) *set_mixer;
 } OhMediaApi;
 
-const OhMediaApi *oh_media_loader_get (GError **error);
+typedef struct {
+  __typeof__ (oh_pulse_new) *pulse_new;
+  __typeof__ (oh_pulse_apply) *apply;
+  __typeof__ (oh_pulse_play) *play;
+  __typeof__ (oh_pulse_stop) *stop;
+} OhPulseApi;
+
+const OhMediaApi *oh_media_loader_get       (GError **error);
+const OhPulseApi *oh_media_loader_get_pulse (GError **error);
 
 G_END_DECLS

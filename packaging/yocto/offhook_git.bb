@@ -40,7 +40,7 @@ PACKAGECONFIG[g722] = ",,,gstreamer1.0-libav"
 
 PACKAGES =+ "offhookctl offhook-ui liboffhook-hal liboffhook-hal-dev"
 
-# ${PN}: offhookd with its media module (${libdir}/offhook, a default of
+# ${PN}: offhookd with its media and pulse modules (${libdir}/offhook, a default of
 # FILES:${PN}), its configuration (${sysconfdir}), unit, bus policy,
 # activation file, D-Bus interfaces and sysusers.d file
 FILES:${PN} += "${systemd_system_unitdir}/offhookd.service \
