@@ -412,7 +412,11 @@ void
 oh_ui_client_call_full (OhUiClient *self, gpointer proxy, const char *method, GVariant *parameters,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+  /* a transfer answers when its target does, after the target's whole
+   * ringing time: no timeout of ours (the daemon going away cancels it) */
+  int timeout = g_str_has_prefix (method, "Transfer") ? G_MAXINT : -1;
+
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout,
                      self->cancellable, callback, user_data);
 }
 

@@ -292,6 +292,8 @@ run_transfer (const OhCtlRequest *request, GError **error)
   call = oh_ctl_client_find_call (request->client, request->args[0], NULL, error);
   if (!call)
     return FALSE;
+  /* the daemon answers when the target does, after all its ringing */
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (call), G_MAXINT);
   if (!opt_to_call)
     return oh_dbus_call_call_transfer_sync (call, request->args[1], NULL, error);
   other = oh_ctl_client_find_call (request->client, opt_to_call, NULL, error);
