@@ -13,10 +13,12 @@
  * Ie,eff = Ie + (95 - Ie) * Ppl / (Ppl + Bpl), G.107's formula for random
  * loss (BurstR = 1), with Ie and Bpl per codec from G.113 Appendix I:
  *
- * - PCMU, PCMA: Ie 0, Bpl 4.3: G.711 without packet-loss concealment, as
- *   the media session plays it (a lost frame is silence). spandsp's PLC
- *   (GStreamer's spanplc) would earn Bpl 25.1, but its plc_fillin copies
- *   overlapping memory with memcpy, which AddressSanitizer stops.
+ * - PCMU, PCMA: Ie 0, Bpl 4.3: G.711 without packet-loss concealment. The
+ *   media session fills a lost frame with the last one, fading, which is
+ *   far from the pitch-based concealment of G.711 Appendix I that Bpl 25.1
+ *   stands for: the score stays conservative. spandsp's PLC (GStreamer's
+ *   spanplc) would earn 25.1, but its plc_fillin copies overlapping memory
+ *   with memcpy, which AddressSanitizer stops.
  * - G.722: G.107 has no wideband scale (G.107.1 does, up to R 129). The MOS
  *   here stays on the narrowband scale, so G.722 is scored as G.711
  *   without PLC (its libav decoder has none either): wideband is never

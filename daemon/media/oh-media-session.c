@@ -54,8 +54,9 @@
 
 /* What carries each codec. G.722 comes from libav, loaded only when a call
  * negotiates it; Opus sends and decodes its in-band FEC. The jitter buffer
- * marks each lost packet as a gap: opusdec conceals it, the G.711 and G.722
- * decoders leave silence (see oh-emodel.c for why not spanplc). */
+ * marks each lost packet as a gap: opusdec conceals it, for G.711 and G.722
+ * a probe after the decoder does (on_decoded; see oh-emodel.c for why not
+ * spanplc). */
 typedef struct {
   const char *name;       /* the SDP's encoding name */
   const char *caps_name;  /* RTP caps' encoding-name */
@@ -337,6 +338,80 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
  * packets; the sink plays what it gets rather than waiting on a clock that a
  * busy machine can push far off. Without telephone-event the decoded audio
  * is also listened to for in-band digits. */
+/* Packet-loss concealment for the codecs without their own (G.711, G.722):
+ * the jitter buffer reports each lost packet, which reaches the decoder's
+ * output as a GAP; in its place goes the last frame heard, fading (half as
+ * loud each time), for at most CONCEAL_FRAMES frames, then silence. */
+#define CONCEAL_FRAMES 3
+
+typedef struct {
+  GstBuffer *last;          /* the last frame decoded */
+  guint concealed;          /* frames made up since */
+  gboolean pushing;         /* our own frame passes the probe */
+} Concealer;
+
+static void
+concealer_free (gpointer data)
+{
+  Concealer *c = data;
+
+  g_clear_pointer (&c->last, gst_buffer_unref);
+  g_free (c);
+}
+
+static GstPadProbeReturn
+on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Concealer *c = data;
+  GstClockTime ts, duration;
+  GstBuffer *frame;
+  GstMapInfo map;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (!c->pushing) {
+      gst_buffer_replace (&c->last, GST_PAD_PROBE_INFO_BUFFER (info));
+      c->concealed = 0;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_GAP || !c->last ||
+      c->concealed >= CONCEAL_FRAMES)
+    return GST_PAD_PROBE_OK;
+
+  gst_event_parse_gap (GST_PAD_PROBE_INFO_EVENT (info), &ts, &duration);
+  frame = gst_buffer_copy_deep (c->last);
+  c->concealed++;
+  if (gst_buffer_map (frame, &map, GST_MAP_READWRITE)) {
+    gint16 *samples = (gint16 *) map.data;
+    for (gsize i = 0; i < map.size / sizeof (gint16); i++)
+      samples[i] >>= c->concealed;
+    gst_buffer_unmap (frame, &map);
+  }
+  GST_BUFFER_PTS (frame) = ts;
+  GST_BUFFER_DTS (frame) = GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    GST_BUFFER_DURATION (frame) = duration;
+  GST_BUFFER_FLAG_SET (frame, GST_BUFFER_FLAG_DISCONT);
+  c->pushing = TRUE;
+  gst_pad_push (pad, frame);
+  c->pushing = FALSE;
+  return GST_PAD_PROBE_DROP;
+}
+
+/* The branch just linked to @pad: depayloader, then decoder. */
+static void
+conceal_losses (OhMediaSession *self, GstPad *pad)
+{
+  g_autoptr(GstPad) depay_sink = gst_pad_get_peer (pad);
+  g_autoptr(GstElement) bin = depay_sink ? gst_pad_get_parent_element (depay_sink) : NULL;
+  g_autoptr(GstElement) decoder = bin ? gst_bin_get_by_name (GST_BIN (bin), "decoder") : NULL;
+  g_autoptr(GstPad) src = decoder ? gst_element_get_static_pad (decoder, "src") : NULL;
+
+  if (src)
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_decoded,
+                       g_new0 (Concealer, 1), concealer_free);
+}
+
 static void
 on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
 {
@@ -352,10 +427,10 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
   if (self->dtmf_recv_payload && pt == self->dtmf_recv_payload)
     description = g_strdup ("rtpdtmfdepay ! fakesink async=false sync=false");
   else if (self->dtmf_recv_payload && !self->mixer)
-    description = g_strdup_printf ("%s ! %s ! audioconvert ! audioresample ! %s",
+    description = g_strdup_printf ("%s ! %s name=decoder ! audioconvert ! audioresample ! %s",
                                    self->codec->depay, self->codec->decoder, playout);
   else
-    description = g_strdup_printf ("%s ! %s ! tee name=split "
+    description = g_strdup_printf ("%s ! %s name=decoder ! tee name=split "
                                    "split. ! audioconvert ! audioresample ! %s %s %s",
                                    self->codec->depay, self->codec->decoder, playout,
                                    self->dtmf_recv_payload ? "" :
@@ -365,7 +440,9 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
                                    /* in a conference, the others send what we hear */
                                    self->mixer ? "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
                                    OH_MEDIA_MIXER_CAPS " ! fakesink name=conf_out async=false sync=false" : "");
-  add_branch (self, pad, description);
+  if (add_branch (self, pad, description) && !(self->dtmf_recv_payload && pt == self->dtmf_recv_payload) &&
+      !g_str_equal (self->codec->name, "opus"))
+    conceal_losses (self, pad);
 }
 
 /* rtpdtmfdepay and dtmfdetect both post one "dtmf-event" when a digit starts. */

@@ -16,8 +16,10 @@ ways, RTP and RTCP captured on ``lo``.
   of its range; RTCP, on the odd ones, passes). After 12 s of audio B's
   ``packets-lost`` is 5-16 % of what was sent, its MOS is below the clean
   call's, A learns from B's RTCP receiver reports that its packets were
-  lost (``remote-packets-lost``), A's tone is still heard on B's speaker,
-  and the call is still active.
+  lost (``remote-packets-lost``), A's tone is still heard on B's speaker
+  without gaps (lost packets are concealed: at least 2900 of 3000 ms of
+  tone, where silence in their place leaves about 2700), and the call is
+  still active.
 - On the wire: both phones sent RTCP sender reports carrying a report
   block about the other's stream.
 
@@ -101,6 +103,10 @@ with ohtest.Fixture('loss', timeout=58) as fx:
     call_a, call_b = ohtest.active_call(a, b, '1002')
     check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, 10),
           f'lossy call: A\'s tone still heard on B\'s speaker ({pulse.last_tone_ms} ms)')
+    # a lost packet is made up from the last one (fading), not silence:
+    # without that about one 20 ms block in ten is missing
+    heard = ohtest.tone_ms(pulse.record(b.spk + '.monitor', 3.0), 8000, 1000)
+    check(heard >= 2900, f'lossy call: losses concealed, {heard} of 3000 ms of A\'s tone on B\'s speaker')
     a_stats = a.wait_prop(call_a, 'Call', 'Statistics',
                           lambda s: s.get('remote-packets-lost', 0) > 0, 15)
     ok(f'lossy call: B\'s RTCP tells A that {a_stats["remote-packets-lost"]} of its packets were lost')
