@@ -151,6 +151,15 @@ update_alerting (OhManager *self)
   self->beeping = ringing && busy;
 }
 
+static OhCall *
+find_call (OhManager *self, const char *path)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    if (g_str_equal (oh_call_get_path (self->calls->pdata[i]), path))
+      return self->calls->pdata[i];
+  return NULL;
+}
+
 static gboolean
 in_conference (OhCall *call)
 {
@@ -192,12 +201,9 @@ handle_conference (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const
   const OhMediaApi *media;
 
   for (guint i = 0; paths[i]; i++) {
-    OhCall *call = NULL;
+    OhCall *call = find_call (self, paths[i]);
     const char *state;
 
-    for (guint c = 0; c < self->calls->len && !call; c++)
-      if (g_str_equal (oh_call_get_path (self->calls->pdata[c]), paths[i]))
-        call = self->calls->pdata[c];
     if (!call) {
       g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_NOT_FOUND, "there is no call %s",
                                              paths[i]);
@@ -439,15 +445,6 @@ handle_dial (OhDbusManager *dbus, GDBusMethodInvocation *invocation, const char 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static OhCall *
-find_call (OhManager *self, const char *path)
-{
-  for (guint i = 0; i < self->calls->len; i++)
-    if (g_str_equal (oh_call_get_path (self->calls->pdata[i]), path))
-      return self->calls->pdata[i];
-  return NULL;
-}
-
 /* The far end of @call transferred us: call the target from the same
  * account; the new call ends @call once it is up. */
 static void
@@ -478,11 +475,6 @@ handle_transfer_to_call (OhDbusCall *dbus, GDBusMethodInvocation *invocation, co
   if (!other || other == call || oh_call_is_over (other)) {
     g_dbus_method_invocation_return_error (invocation, OH_ERROR, other ? OH_ERROR_INVALID_ARGUMENTS : OH_ERROR_NOT_FOUND,
                                            "%s is not another call in progress", other_path);
-  } else if (!g_str_equal (oh_dbus_call_get_state (dbus), "active") &&
-             !g_str_equal (oh_dbus_call_get_state (dbus), "held")) {
-    g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
-                                           "only an answered call can be transferred; this one is %s",
-                                           oh_dbus_call_get_state (dbus));
   } else if (!g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "active") &&
              !g_str_equal (oh_dbus_call_get_state (OH_DBUS_CALL (other)), "held")) {
     g_dbus_method_invocation_return_error (invocation, OH_ERROR, OH_ERROR_INVALID_STATE,
