@@ -21,13 +21,12 @@ OFFHOOK_DEPENDENCIES = \
 # the tests need root, namespaces and real SIP peers: not in an image build
 OFFHOOK_CONF_OPTS = -Dtests=false
 
+# the units in the systemd unit directory; systemd first, so that meson
+# always reads the same systemd.pc.  Readiness and watchdog need no
+# library: offhookd speaks the notify protocol itself.
 ifeq ($(BR2_PACKAGE_SYSTEMD),y)
 OFFHOOK_DEPENDENCIES += systemd
-OFFHOOK_CONF_OPTS += \
-	-Dsystemd=enabled \
-	-Dsystemdsystemunitdir=/usr/lib/systemd/system
-else
-OFFHOOK_CONF_OPTS += -Dsystemd=disabled
+OFFHOOK_CONF_OPTS += -Dsystemdsystemunitdir=/usr/lib/systemd/system
 endif
 
 # The users of packaging/sysusers/offhook.conf: offhookd runs as offhook

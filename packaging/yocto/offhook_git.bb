@@ -31,8 +31,10 @@ inherit meson pkgconfig systemd useradd
 EXTRA_OEMESON = "-Dtests=false"
 
 PACKAGECONFIG ??= "${@bb.utils.filter('DISTRO_FEATURES', 'systemd', d)} opus"
-# sd_notify readiness and watchdog, the unit in the systemd unit directory
-PACKAGECONFIG[systemd] = "-Dsystemd=enabled -Dsystemdsystemunitdir=${systemd_system_unitdir},-Dsystemd=disabled,systemd"
+# the units in the systemd unit directory; systemd first, so that meson
+# always reads the same systemd.pc (the sysusers.d directory).  Readiness
+# and watchdog need no library: offhookd speaks the notify protocol itself.
+PACKAGECONFIG[systemd] = "-Dsystemdsystemunitdir=${systemd_system_unitdir},,systemd"
 # the codecs beyond PCMU/PCMA: GStreamer plugins offhookd loads at run time
 PACKAGECONFIG[opus] = ",,,gstreamer1.0-plugins-base-opus"
 # G.722 through gst-libav (its LICENSE_FLAGS "commercial" must be accepted)

@@ -2,8 +2,9 @@
 """service-notify: offhookd speaks systemd's notify and watchdog protocol.
 
 PID 1 is not systemd here, so the test plays the service manager: it binds
-the datagram socket named by NOTIFY_SOCKET and sets WATCHDOG_USEC, as
-systemd does for Type=notify + WatchdogSec=.
+the datagram socket named by NOTIFY_SOCKET and sets WATCHDOG_USEC and
+WATCHDOG_PID (the daemon's own pid), as systemd does for Type=notify +
+WatchdogSec=.
 
 - READY=1 never comes while the bus name cannot be owned; it comes once it
   is, and at that moment the name has its owner and SIP answers.
@@ -16,6 +17,9 @@ systemd does for Type=notify + WatchdogSec=.
   GDBus's own thread, still works).  Reading again un-wedges it and the
   pings come back.
 - SIGTERM: STOPPING=1, exit 0.
+- NOTIFY_SOCKET=@name, an abstract socket: READY=1 arrives there; with
+  WATCHDOG_PID naming another process the watchdog is not the daemon's:
+  no WATCHDOG=1 in three intervals.
 """
 import fcntl
 import os
@@ -36,11 +40,13 @@ F_SETPIPE_SZ = 1031
 
 
 class Notifications:
-    """The service manager's end of NOTIFY_SOCKET."""
+    """The service manager's end of NOTIFY_SOCKET (a path, or @name: an
+    abstract socket, whose address Python sizes to the name as systemd
+    does)."""
 
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
+        self.sock.bind('\0' + path[1:] if path.startswith('@') else path)
         self.path = path
 
     def next(self, timeout, want=None):
@@ -131,7 +137,10 @@ with ohtest.Fixture('service-notify', timeout=150) as fx:
     fifo = StderrFifo(fx)
     notes = Notifications(fx.path('notify.sock'))
     offhookd = os.environ['OFFHOOKD']
-    exe = ['/bin/sh', '-c', f'exec "$0" "$@" >{fifo.path} 2>&1', offhookd]
+    # the shell's pid is the daemon's once it execs
+    exe = ['/bin/sh', '-c',
+           f'export WATCHDOG_PID=$$; exec "$0" "$@" >{fifo.path} 2>&1',
+           offhookd]
     env = {'NOTIFY_SOCKET': notes.path,
            'WATCHDOG_USEC': str(int(WATCHDOG_S * 1e6))}
 
@@ -215,3 +224,17 @@ with ohtest.Fixture('service-notify', timeout=150) as fx:
     phone.proc.popen.terminate()
     check(notes.next(5, 'STOPPING=1') is not None, 'STOPPING=1 on SIGTERM')
     check(phone.proc.wait(10) == 0, 'offhookd exits 0 after SIGTERM')
+
+    # 7. an abstract socket; a watchdog meant for another process
+    abstract = Notifications(f'@offhook-notify-{os.getpid()}')
+    other = ohtest.Phone(fx, 'b', bus, None, sip_port=5064, wait=False,
+                         env={'NOTIFY_SOCKET': abstract.path,
+                              'WATCHDOG_USEC': str(int(WATCHDOG_S * 1e6)),
+                              'WATCHDOG_PID': str(os.getpid())})
+    check(abstract.next(20, 'READY=1') is not None,
+          f'READY=1 arrives on the abstract socket {abstract.path}')
+    pings = [t for _, t in abstract.collect(3 * WATCHDOG_S)
+             if t == 'WATCHDOG=1']
+    check(not pings, f'no WATCHDOG=1 in {3 * WATCHDOG_S} s when WATCHDOG_PID '
+          f'is another process (got {len(pings)})')
+    check(other.stop() == 0, 'offhookd exits 0 after SIGTERM')

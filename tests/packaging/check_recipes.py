@@ -154,7 +154,7 @@ PROVIDERS = {
     'sofia-sip-ua-glib': ('sofia-sip', 'sofia-sip'),
     'gstreamer-1.0': ('gstreamer1.0', 'gstreamer1'),
     'libpulse-mainloop-glib': ('pulseaudio', 'pulseaudio'),
-    'libsystemd': ('systemd', 'systemd'),
+    # systemd.pc, read for the unit and sysusers.d directories
     'systemd': ('systemd', 'systemd'),
     'dbus-1': None,
     'json-glib-1.0': ('json-glib', 'json-glib'),
