@@ -17,7 +17,13 @@
 #define JITTER_MIN_MS 20
 #define JITTER_MAX_MS 200
 #define JITTER_MARGIN_MS 10  /* beyond the latest packet seen, then up to the next 10 ms */
-#define LATENESS_WINDOW_MS 10000
+#define JITTER_STEP_MS 10
+#define LATENESS_WINDOW_MS 5000
+#define JITTER_SHRINK_MS 2000  /* at most a step this often */
+/* A stream's first second says nothing of the path: a far end that starts
+ * sends what its microphone had buffered in a burst, and those packets
+ * would make every later one look late. */
+#define WARMUP_US G_USEC_PER_SEC
 #define DEFAULT_PTIME_MS 20
 #define DTMF_VOLUME 10  /* -10 dBm0, RFC 4733's usual level */
 #define RECEIVING_MS 1000  /* no RTP for this long: the far end is not sending */
@@ -86,7 +92,7 @@ typedef struct {
  * its RTP time) against the shortest transit of the last two windows of
  * LATENESS_WINDOW_MS (a window, so that clocks drifting apart do not pile
  * up as lateness). Kept by a pad probe on the receiving thread; the main
- * loop reads peak_ms, the latest so far, atomically. */
+ * loop reads peak_ms, the latest of those two windows, atomically. */
 typedef struct {
   guint payload;          /* the codec's: telephone-event's times are not sound's */
   guint clock_rate;
@@ -96,7 +102,8 @@ typedef struct {
   gint64 media_us;        /* the RTP time, unwrapped, in µs */
   gint64 min_transit_us[2];  /* this window's shortest transit, and the last one's */
   gint64 window_end_us;
-  gint peak_ms;
+  gint64 first_us;
+  gint peak_ms[2];        /* the latest packet of this window, and of the last one */
 } Lateness;
 
 struct _OhMediaSession {
@@ -117,6 +124,8 @@ struct _OhMediaSession {
   guint rebuild_id;
   guint adapt_id;
   guint jitter_ms;          /* the jitter buffer's playout delay now */
+  gint64 jitter_set_us;     /* when it last changed */
+  gint trim_ms;             /* sound the decoded stream still leaves out (atomic) */
   Lateness lateness;
 
   GstElement *pipeline;
@@ -192,20 +201,27 @@ note_packet (Lateness *l, const guint8 *head, gint64 now_us)
     l->media_us = 0;
     l->min_transit_us[0] = l->min_transit_us[1] = G_MAXINT64;
     l->window_end_us = 0;
+    l->first_us = now_us;
+    g_atomic_int_set (&l->peak_ms[0], 0);
+    g_atomic_int_set (&l->peak_ms[1], 0);
   } else {
     l->media_us += (gint64) (gint32) (ts - l->last_ts) * G_USEC_PER_SEC / l->clock_rate;
   }
   l->last_ts = ts;
+  if (now_us - l->first_us < WARMUP_US)
+    return;
   if (now_us >= l->window_end_us) {
     l->min_transit_us[1] = l->min_transit_us[0];
     l->min_transit_us[0] = G_MAXINT64;
+    g_atomic_int_set (&l->peak_ms[1], g_atomic_int_get (&l->peak_ms[0]));
+    g_atomic_int_set (&l->peak_ms[0], 0);
     l->window_end_us = now_us + LATENESS_WINDOW_MS * 1000;
   }
   transit = now_us - l->media_us;
   l->min_transit_us[0] = MIN (l->min_transit_us[0], transit);
   late_ms = (gint) ((transit - MIN (l->min_transit_us[0], l->min_transit_us[1])) / 1000);
-  if (late_ms > g_atomic_int_get (&l->peak_ms))
-    g_atomic_int_set (&l->peak_ms, late_ms);
+  if (late_ms > g_atomic_int_get (&l->peak_ms[0]))
+    g_atomic_int_set (&l->peak_ms[0], late_ms);
 }
 
 static GstPadProbeReturn
@@ -345,9 +361,11 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
 #define CONCEAL_FRAMES 3
 
 typedef struct {
+  gboolean conceal;         /* Opus conceals by itself */
   GstBuffer *last;          /* the last frame decoded */
   guint concealed;          /* frames made up since */
   gboolean pushing;         /* our own frame passes the probe */
+  gint *trim_ms;            /* sound still to leave out (the session's, atomic) */
 } Concealer;
 
 static void
@@ -359,6 +377,41 @@ concealer_free (gpointer data)
   g_free (c);
 }
 
+/* The jitter buffer was just made shorter, and the packets it held longer
+ * come out at once: where the speaker plays what comes as it comes, the
+ * same length of sound leaves out of the decoded stream, or it would only
+ * wait in the sound server's buffer instead. TRUE: drop the whole buffer. */
+static gboolean
+trim (GstPad *pad, GstPadProbeInfo *info, gint *trim_ms)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
+  const GstStructure *format = caps && !gst_caps_is_empty (caps) ? gst_caps_get_structure (caps, 0) : NULL;
+  gint rate = 0, channels = 1;
+  gsize bpf, frames, cut;
+
+  /* every decoder here gives S16 */
+  if (!format || !gst_structure_get_int (format, "rate", &rate) || rate <= 0)
+    return FALSE;
+  gst_structure_get_int (format, "channels", &channels);
+  bpf = sizeof (gint16) * (gsize) MAX (channels, 1);
+  frames = gst_buffer_get_size (buffer) / bpf;
+  cut = (gsize) g_atomic_int_get (trim_ms) * (gsize) rate / 1000;
+  if (cut >= frames) {
+    g_atomic_int_add (trim_ms, -(gint) (frames * 1000 / (gsize) rate));
+    return TRUE;
+  }
+  buffer = gst_buffer_make_writable (buffer);
+  gst_buffer_resize (buffer, (gssize) (cut * bpf), -1);
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    GST_BUFFER_PTS (buffer) += gst_util_uint64_scale (cut, GST_SECOND, (guint64) rate);
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (frames - cut, GST_SECOND, (guint64) rate);
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  g_atomic_int_set (trim_ms, 0);
+  return FALSE;
+}
+
 static GstPadProbeReturn
 on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -368,13 +421,17 @@ on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   GstMapInfo map;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    if (!c->pushing) {
+    if (c->pushing)
+      return GST_PAD_PROBE_OK;
+    if (g_atomic_int_get (c->trim_ms) > 0 && trim (pad, info, c->trim_ms))
+      return GST_PAD_PROBE_DROP;
+    if (c->conceal) {
       gst_buffer_replace (&c->last, GST_PAD_PROBE_INFO_BUFFER (info));
       c->concealed = 0;
     }
     return GST_PAD_PROBE_OK;
   }
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_GAP || !c->last ||
+  if (!c->conceal || GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_GAP || !c->last ||
       c->concealed >= CONCEAL_FRAMES)
     return GST_PAD_PROBE_OK;
 
@@ -398,18 +455,25 @@ on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
-/* The branch just linked to @pad: depayloader, then decoder. */
+/* The branch just linked to @pad: depayloader, then decoder, whose sound
+ * on_decoded conceals (G.711, G.722) and trims. */
 static void
-conceal_losses (OhMediaSession *self, GstPad *pad)
+watch_decoded (OhMediaSession *self, GstPad *pad)
 {
   g_autoptr(GstPad) depay_sink = gst_pad_get_peer (pad);
   g_autoptr(GstElement) bin = depay_sink ? gst_pad_get_parent_element (depay_sink) : NULL;
   g_autoptr(GstElement) decoder = bin ? gst_bin_get_by_name (GST_BIN (bin), "decoder") : NULL;
   g_autoptr(GstPad) src = decoder ? gst_element_get_static_pad (decoder, "src") : NULL;
 
-  if (src)
-    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_decoded,
-                       g_new0 (Concealer, 1), concealer_free);
+  Concealer *c;
+
+  if (!src)
+    return;
+  c = g_new0 (Concealer, 1);
+  c->conceal = !g_str_equal (self->codec->name, "opus");
+  c->trim_ms = &self->trim_ms;
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_decoded,
+                     c, concealer_free);
 }
 
 static void
@@ -440,9 +504,8 @@ on_pad_added (GstElement *rtpbin, GstPad *pad, OhMediaSession *self)
                                    /* in a conference, the others send what we hear */
                                    self->mixer ? "split. ! queue leaky=downstream ! audioconvert ! audioresample ! "
                                    OH_MEDIA_MIXER_CAPS " ! fakesink name=conf_out async=false sync=false" : "");
-  if (add_branch (self, pad, description) && !(self->dtmf_recv_payload && pt == self->dtmf_recv_payload) &&
-      !g_str_equal (self->codec->name, "opus"))
-    conceal_losses (self, pad);
+  if (add_branch (self, pad, description) && !(self->dtmf_recv_payload && pt == self->dtmf_recv_payload))
+    watch_decoded (self, pad);
 }
 
 /* rtpdtmfdepay and dtmfdetect both post one "dtmf-event" when a digit starts. */
@@ -763,6 +826,8 @@ build (OhMediaSession *self, GError **error)
     stop_pipeline (self);
     return FALSE;
   }
+  self->jitter_set_us = g_get_monotonic_time ();
+  g_atomic_int_set (&self->trim_ms, 0);
   self->adapt_id = g_timeout_add_seconds (1, on_adapt, self);
   return TRUE;
 }
@@ -979,24 +1044,38 @@ read_rtcp_stats (OhMediaSession *self, RtcpStats *out)
 }
 
 /* Once a second: the jitter buffer holds each packet long enough for the
- * latest one of the far end's stream so far, and a margin, within
- * JITTER_MIN_MS and JITTER_MAX_MS. It does not shrink within a call: the
- * speaker plays what it gets as it comes (PLAYOUT), so a shorter wait
- * would only move the delay into the sound server's buffer. */
+ * latest one of the far end's stream in the last two windows, and a margin,
+ * within JITTER_MIN_MS and JITTER_MAX_MS. It grows at once, and shrinks a
+ * step at a time once no packet of those windows needs the length. Where the speaker plays what
+ * it gets as it comes (PLAYOUT) a shorter wait would only move the delay
+ * into the sound server's buffer: the decoded stream leaves out as much
+ * (trim); a synced speaker (ECHO_PLAYOUT) simply plays earlier. */
 static gboolean
 on_adapt (gpointer data)
 {
   OhMediaSession *self = data;
-  guint late_ms = (guint) g_atomic_int_get (&self->lateness.peak_ms);
+  guint late_ms = (guint) MAX (g_atomic_int_get (&self->lateness.peak_ms[0]),
+                               g_atomic_int_get (&self->lateness.peak_ms[1]));
   /* in steps of 10 ms: each change is a short gap in the sound */
-  guint cover = (late_ms + JITTER_MARGIN_MS + 9) / 10 * 10;
-  guint want = MIN (MAX (self->jitter_ms, cover), JITTER_MAX_MS);
+  guint cover = (late_ms + JITTER_MARGIN_MS + JITTER_STEP_MS - 1) / JITTER_STEP_MS * JITTER_STEP_MS;
+  gint64 now_us = g_get_monotonic_time ();
+  guint want = self->jitter_ms;
 
-  if (want != self->jitter_ms) {
-    g_debug ("media: jitter buffer %u ms → %u ms (a packet came %u ms late)", self->jitter_ms, want, late_ms);
-    self->jitter_ms = want;
-    g_object_set (self->rtpbin, "latency", want, NULL);
-  }
+  if (cover > self->jitter_ms)
+    want = MIN (cover, JITTER_MAX_MS);
+  else if (cover < self->jitter_ms && self->jitter_ms > JITTER_MIN_MS &&
+           now_us - self->jitter_set_us >= JITTER_SHRINK_MS * 1000)
+    want = self->jitter_ms - JITTER_STEP_MS;
+  if (want == self->jitter_ms)
+    return G_SOURCE_CONTINUE;
+
+  g_debug ("media: jitter buffer %u ms → %u ms (the latest packet lately came %u ms late)",
+           self->jitter_ms, want, late_ms);
+  if (want < self->jitter_ms && !self->echo_cancel)
+    g_atomic_int_add (&self->trim_ms, (gint) (self->jitter_ms - want));
+  self->jitter_ms = want;
+  self->jitter_set_us = now_us;
+  g_object_set (self->rtpbin, "latency", want, NULL);
   return G_SOURCE_CONTINUE;
 }
 

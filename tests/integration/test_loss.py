@@ -10,7 +10,9 @@ ways, RTP and RTCP captured on ``lo``.
 - Late packets: A stops for 45 ms (SIGSTOP; its sound waits in
   PulseAudio's 60 ms capture buffer), so the packets it then sends reach B
   after their time to play; within a few seconds B's jitter buffer
-  (``jitter-buffer-ms``) holds packets at least 30 ms.
+  (``jitter-buffer-ms``) holds packets at least 30 ms. Once no packet has
+  come late for two lateness windows it is shorter again (the sound it
+  held longer is left out), and A's tone still plays on B's speaker.
 - Lossy call: an nft rule in the test's own network namespace drops one in
   ten packets (``numgen random mod 10``) sent to B's RTP ports (even ports
   of its range; RTCP, on the odd ones, passes). After 12 s of audio B's
@@ -71,7 +73,7 @@ def rtcp_reports(capture, phone):
     return len(rows), len(blocks)
 
 
-with ohtest.Fixture('loss', timeout=58) as fx:
+with ohtest.Fixture('loss', timeout=80) as fx:
     kam = ohtest.Kamailio(fx)
     pulse = ohtest.Pulse(fx, sinks=['mic_a', 'spk_a', 'mic_b', 'spk_b'])
     a, acc_a = ohtest.registered_phone(fx, 'a', pulse, kam, '1001', 5062)
@@ -97,6 +99,13 @@ with ohtest.Fixture('loss', timeout=58) as fx:
                         lambda s: s['jitter-buffer-ms'] >= 30, 5)
     ok(f'after a 45 ms stall of A: B\'s jitter buffer {grown["jitter-buffer-ms"]} ms '
        f'(jitter {grown["jitter-ms"]:.2f} ms)')
+    # no packet late since: within two lateness windows (5 s each) and a
+    # step every 2 s it comes down again, and the tone plays on
+    shrunk = b.wait_prop(call_b, 'Call', 'Statistics',
+                         lambda s: s['jitter-buffer-ms'] < grown['jitter-buffer-ms'], 20)
+    ok(f'a calm stream since: B\'s jitter buffer back down to {shrunk["jitter-buffer-ms"]} ms')
+    check(pulse.wait_for_tone(b.spk + '.monitor', 1000, 400, 5),
+          f'after the shorter wait A\'s tone still plays on B\'s speaker ({pulse.last_tone_ms} ms)')
     hang_up(a, call_a, b, call_b)
 
     drop_tenth_of_rtp_to(b)
