@@ -30,13 +30,19 @@
 #define REBUILD_SECONDS 1  /* retry the audio devices this often when they fail */
 /* The sound server's buffers: a call wants them short (GStreamer's defaults
  * are 200 ms each way, which adds up to a long mouth-to-ear delay). The
- * speaker plays what the jitter buffer gives it as it comes, and when it
+ * speaker of a call without echo cancelling (PLAYOUT) plays what the
+ * jitter buffer gives it as it comes, and when it
  * cannot keep up (a burst after a hiccup), the oldest sound goes rather
  * than the delay growing for the rest of the call. (Periods of a whole
  * packet, 20 ms, measured worse in tests/bench/media_bench.py: more CPU
  * and a less even send interval.) */
 #define DEVICE_BUFFER_US 60000
 #define DEVICE_PERIOD_US 10000
+/* ...except for that speaker: PulseAudio keeps its buffer nearly full,
+ * so each ms of it is a ms of delay; 30 ms took 12 ms off mouth to ear
+ * (64 to 52 ms) in media_bench.py with the sound still whole. The jitter
+ * buffer in front of it takes the network's jitter. */
+#define PLAYOUT_BUFFER_US 30000
 /* Echo cancellation (a speakerphone): WebRTC's canceller on the 16 kHz path,
  * fed with what goes to the speaker by its probe, which then sits in the
  * pipeline for good: the far end's stream (one, or a new one after a
@@ -261,9 +267,9 @@ on_request_pt_map (GstElement *rtpbin, guint session, guint pt, OhMediaSession *
 }
 
 /* The microphone or the speaker: on its device (or the default), tagged
- * as the call's for OhAudio, with short buffers. */
+ * as the call's for OhAudio, with short buffers (@buffer_us of sound at most). */
 static void
-setup_device (GstElement *element, const char *device)
+setup_device (GstElement *element, const char *device, gint64 buffer_us)
 {
   g_autoptr(GstStructure) props = gst_structure_new ("props",
                                                      OH_MEDIA_ROLE_KEY, G_TYPE_STRING, OH_MEDIA_ROLE_CALL,
@@ -272,7 +278,7 @@ setup_device (GstElement *element, const char *device)
   if (*device)
     g_object_set (element, "device", device, NULL);
   g_object_set (element, "client-name", "offhookd", "stream-properties", props,
-                "buffer-time", (gint64) DEVICE_BUFFER_US, "latency-time", (gint64) DEVICE_PERIOD_US, NULL);
+                "buffer-time", buffer_us, "latency-time", (gint64) DEVICE_PERIOD_US, NULL);
 }
 
 /* Conference: what this call receives goes to the other members... */
@@ -321,7 +327,7 @@ add_branch (OhMediaSession *self, GstPad *pad, const char *description)
   }
   sink = gst_bin_get_by_name (GST_BIN (bin), "speaker");
   if (sink) {
-    setup_device (sink, self->sink_device);
+    setup_device (sink, self->sink_device, PLAYOUT_BUFFER_US);
     gst_object_unref (sink);
   }
   sink = gst_bin_get_by_name (GST_BIN (bin), "conf_out");
@@ -762,12 +768,12 @@ build (OhMediaSession *self, GError **error)
   e = gst_bin_get_by_name (GST_BIN (pipeline), "speaker");
   if (e) {
     /* echo cancelling: the speaker is in the pipeline from the start */
-    setup_device (e, self->sink_device);
+    setup_device (e, self->sink_device, DEVICE_BUFFER_US);
     gst_object_unref (e);
   }
 
   e = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
-  setup_device (e, self->source_device);
+  setup_device (e, self->source_device, DEVICE_BUFFER_US);
   {
     g_autoptr(GstPad) pad = gst_element_get_static_pad (e, "src");
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, on_first_sound, NULL,
