@@ -100,23 +100,64 @@ wipe_free (char *secret)
   }
 }
 
-/* Sofia's log lines, with digest responses blanked, into GLib's structured log. */
+/* @text with the value of every response=, nextnonce= and cnonce=
+ * parameter (any case, spaces around '=', quoted or a token) replaced. */
+static char *
+redact_digest (const char *text)
+{
+  static const char * const secret[] = { "response", "nextnonce", "cnonce" };
+  g_autoptr(GString) out = g_string_sized_new (strlen (text));
+  const char *p = text;
+
+  while (*p) {
+    gsize name_len = 0;
+    const char *value;
+
+    /* a parameter name starts where no other name character comes before it */
+    if (p == text || !(g_ascii_isalnum (p[-1]) || p[-1] == '-' || p[-1] == '_'))
+      for (guint i = 0; i < G_N_ELEMENTS (secret) && !name_len; i++)
+        if (g_ascii_strncasecmp (p, secret[i], strlen (secret[i])) == 0)
+          name_len = strlen (secret[i]);
+    value = p + name_len;
+    while (name_len && g_ascii_isspace (*value))
+      value++;
+    if (!name_len || *value != '=') {
+      g_string_append_c (out, *p++);
+      continue;
+    }
+    for (value++; g_ascii_isspace (*value); value++)
+      ;
+    if (*value == '"') {
+      const char *end = strchr (value + 1, '"');
+      value = end ? end + 1 : value + strlen (value);
+    } else {
+      while (*value && *value != ',' && !g_ascii_isspace (*value))
+        value++;
+    }
+    g_string_append_len (out, p, (gssize) name_len);
+    g_string_append (out, "=\"<redacted>\"");
+    p = value;
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Sofia's log lines (the SIP trace among them), with digest responses
+ * blanked, into GLib's structured log; not even formatted when debug
+ * messages are off. */
 static void
 on_sofia_log (void *stream, char const *fmt, va_list ap)
 {
-  static GRegex *secret_params;
-  g_autofree char *text = g_strdup_vprintf (fmt, ap);
+  g_autofree char *text = NULL;
   g_autofree char *clean = NULL;
 
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  text = g_strdup_vprintf (fmt, ap);
   g_strchomp (text);
   if (!*text)
     return;
-  if (g_once_init_enter (&secret_params))
-    g_once_init_leave (&secret_params,
-                       g_regex_new ("(response|nextnonce|cnonce)\\s*=\\s*(\"[^\"]*\"|[^,\\s]*)",
-                                    G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
-  clean = g_regex_replace (secret_params, text, -1, 0, "\\1=\"<redacted>\"", 0, NULL);
-  g_debug ("%s", clean ? clean : "(unprintable)");
+  clean = redact_digest (text);
+  g_debug ("%s", clean);
 }
 
 static void handle_destroy (OhSipHandle *h);
