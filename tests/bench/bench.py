@@ -374,7 +374,8 @@ class OffhookdPhone:
         self.a = ohtest.Phone(fx, tag, bench.bus, bench.pulse, OH_SIP_PORT,
                               mic=MIC, spk=SPK,
                               extra_config={'account bench': account},
-                              exe=ARGS.offhookd, args=['--state-dir', d])
+                              exe=ARGS.offhookd, args=['--state-dir', d],
+                              verbose=False)
         self.proc = self.a.proc
         self.acc = f'{ohtest.ROOT_PATH}/Account/bench'
         self.a.wait_prop(self.acc, 'Account', 'RegistrationState',

@@ -91,7 +91,8 @@ class OffhookdPair:
             phone = ohtest.Phone(mb.fx, f'{tag}-{name}',
                                  ohtest.Bus(mb.fx, f'bus-{tag}-{name}'),
                                  mb.pulse, port, mic=f'mic_{name}',
-                                 spk=f'spk_{name}', exe=ARGS.offhookd)
+                                 spk=f'spk_{name}', exe=ARGS.offhookd,
+                                 verbose=False)
             acc = phone.add_account('work', f'sip:{user}@{mb.kam.domain}',
                                     [mb.kam.uri], user, USERS[user],
                                     codecs=[codec])

@@ -151,8 +151,9 @@ Sipp(fx, scenario, args=(), remote=None, name=None, calls=1, timeout=30,
     .messages() -> str, .errors() -> str, .proc, .local_port, .address.
 
 Phone(fx, name, bus, pulse, sip_port, mic=None, spk=None, extra_config=None,
-      exe=None, args=(), env=None, wait=True, timeout=30)
+      exe=None, args=(), env=None, wait=True, timeout=30, verbose=True)
     Starts ``$OFFHOOKD --session --config CFG --state-dir DIR --verbose``
+    (without --verbose when verbose is false, as the benchmarks run it)
     (exe: a path or an argv prefix overriding $OFFHOOKD) with the private
     bus, the pulse server, G_DEBUG=fatal-criticals, ASAN/UBSAN options
     passed through.  mic/spk default to ``mic_<name>`` / ``spk_<name>``
@@ -1552,7 +1553,7 @@ class Phone:
 
     def __init__(self, fx, name, bus, pulse, sip_port, mic=None, spk=None,
                  extra_config=None, exe=None, args=(), env=None, wait=True,
-                 timeout=30):
+                 timeout=30, verbose=True):
         self.fx = fx
         self.name = name
         self.bus = bus
@@ -1614,7 +1615,7 @@ class Phone:
         child_env.update(env or {})
         self.proc = fx.spawn(f'offhookd-{name}', prefix + [
             '--session', '--config', self.config, '--state-dir',
-            self.state_dir, '--verbose'] + list(args), env=child_env,
+            self.state_dir] + (['--verbose'] if verbose else []) + list(args), env=child_env,
             check_exit=True)
         self.log = self.proc.log
         self.owner = None
