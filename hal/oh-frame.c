@@ -10,6 +10,7 @@
 
 #include <png.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "oh-font.h"
 #include "oh-hal-error.h"
@@ -262,27 +263,42 @@ encode_png (FILE *file, const guint32 *pixels, guint8 *row, guint width, guint h
   return TRUE;
 }
 
-/* Saves the frame as drawn by oh_frame_render() at scale 1, as an RGB PNG. */
+/* Saves the frame as drawn by oh_frame_render() at scale 1, as an RGB PNG.
+ * It is written beside @path and renamed onto it, so that a reader of
+ * @path never sees half a picture. */
 gboolean
 oh_frame_write_png (OhFrame *self, const char *path, GError **error)
 {
   g_autofree guint32 *pixels = NULL;
   g_autofree guint8 *row = NULL;
+  g_autofree char *part = NULL;
   guint width, height;
   gboolean encoded;
   FILE *file;
 
   g_return_val_if_fail (OH_IS_FRAME (self), FALSE);
 
-  file = fopen (path, "wb");
+  part = g_strconcat (path, ".part", NULL);
+  file = fopen (part, "wb");
   if (!file)
-    return oh_hal_fail_errno (error, "cannot write %s", path);
+    return oh_hal_fail_errno (error, "cannot write %s", part);
   pixels = oh_frame_render (self, 1, &width, &height);
   row = g_malloc ((gsize) width * 3);
   encoded = encode_png (file, pixels, row, width, height);
-  if (fclose (file) != 0)
-    return oh_hal_fail_errno (error, "cannot write %s", path);
-  if (!encoded)
+  if (fclose (file) != 0) {
+    oh_hal_fail_errno (error, "cannot write %s", part);
+    unlink (part);
+    return FALSE;
+  }
+  if (!encoded) {
     g_set_error (error, OH_HAL_ERROR, OH_HAL_ERROR_FAILED, "cannot encode %s as PNG", path);
-  return encoded;
+    unlink (part);
+    return FALSE;
+  }
+  if (rename (part, path) != 0) {
+    oh_hal_fail_errno (error, "cannot write %s", path);
+    unlink (part);
+    return FALSE;
+  }
+  return TRUE;
 }
