@@ -30,10 +30,10 @@
 #define REBUILD_SECONDS 1  /* retry the audio devices this often when they fail */
 /* The sound server's buffers: a call wants them short (GStreamer's defaults
  * are 200 ms each way, which adds up to a long mouth-to-ear delay). The
- * speaker of a call without echo cancelling (PLAYOUT) plays what the
- * jitter buffer gives it as it comes, and when it
- * cannot keep up (a burst after a hiccup), the oldest sound goes rather
- * than the delay growing for the rest of the call. (Periods of a whole
+ * speaker of a call without echo cancelling (PLAYOUT) plays what the jitter
+ * buffer gives it as it comes, and when it cannot keep up (a burst after a
+ * hiccup), the oldest sound goes rather than the delay growing for the rest
+ * of the call. (Periods of a whole
  * packet, 20 ms, measured worse in tests/bench/media_bench.py: more CPU
  * and a less even send interval.) */
 #define DEVICE_BUFFER_US 60000
@@ -470,7 +470,6 @@ watch_decoded (OhMediaSession *self, GstPad *pad)
   g_autoptr(GstElement) bin = depay_sink ? gst_pad_get_parent_element (depay_sink) : NULL;
   g_autoptr(GstElement) decoder = bin ? gst_bin_get_by_name (GST_BIN (bin), "decoder") : NULL;
   g_autoptr(GstPad) src = decoder ? gst_element_get_static_pad (decoder, "src") : NULL;
-
   Concealer *c;
 
   if (!src)
@@ -1052,10 +1051,11 @@ read_rtcp_stats (OhMediaSession *self, RtcpStats *out)
 /* Once a second: the jitter buffer holds each packet long enough for the
  * latest one of the far end's stream in the last two windows, and a margin,
  * within JITTER_MIN_MS and JITTER_MAX_MS. It grows at once, and shrinks a
- * step at a time once no packet of those windows needs the length. Where the speaker plays what
- * it gets as it comes (PLAYOUT) a shorter wait would only move the delay
- * into the sound server's buffer: the decoded stream leaves out as much
- * (trim); a synced speaker (ECHO_PLAYOUT) simply plays earlier. */
+ * step at a time once no packet of those windows needs the length. Where
+ * the speaker plays what it gets as it comes (PLAYOUT) a shorter wait would
+ * only move the delay into the sound server's buffer: the decoded stream
+ * leaves out as much (trim); a synced speaker (ECHO_PLAYOUT) simply plays
+ * earlier. */
 static gboolean
 on_adapt (gpointer data)
 {
